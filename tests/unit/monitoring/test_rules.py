@@ -84,22 +84,26 @@ def test_every_rule_file_has_a_test_file() -> None:
     assert tested == {path.resolve() for path in RULE_FILES}
 
 
-def test_every_alert_has_a_firing_and_a_quiet_case(rules: list[dict[str, Any]]) -> None:
-    """Each alert fires in some case, and stays quiet in some case evaluated after its `for:` has passed
-    (so "not firing yet" does not count as a healthy case)."""
-    fires, quiet = set(), set()
+def test_every_alert_has_a_firing_and_a_healthy_case(rules: list[dict[str, Any]]) -> None:
+    """Each alert fires in some test case, and has a healthy case: a test case (one set of input
+    series) where it never fires, checked after its `for:` has passed, so that "not firing yet"
+    or "resolved again" in a firing case does not count as healthy."""
+    fires: set[str] = set()
+    healthy: set[str] = set()
+    for_seconds = {a["alert"]: seconds(a["for"]) for a in alerts(rules)}
     for test_file in TEST_FILES:
         for case in load(test_file)["tests"]:
-            for check in case.get("alert_rule_test", []):
-                if check.get("exp_alerts"):
-                    fires.add(check["alertname"])
-                else:
-                    quiet.add((check["alertname"], seconds(check["eval_time"])))
-    for alert in alerts(rules):
-        name = alert["alert"]
-        assert name in fires, f"{name}: no test case where it fires"
-        after_for = [t for n, t in quiet if n == name and t > seconds(alert["for"])]
-        assert after_for, f"{name}: no test case where it stays quiet after its for: {alert['for']}"
+            checks = case.get("alert_rule_test", [])
+            firing_here = {c["alertname"] for c in checks if c.get("exp_alerts")}
+            fires |= firing_here
+            healthy |= {
+                c["alertname"]
+                for c in checks
+                if c["alertname"] not in firing_here
+                and seconds(c["eval_time"]) > for_seconds.get(c["alertname"], 0)
+            }
+    assert set(for_seconds) - fires == set(), "alerts without a test case where they fire"
+    assert set(for_seconds) - healthy == set(), "alerts without a healthy test case"
 
 
 def test_alerts_are_well_formed(rules: list[dict[str, Any]]) -> None:

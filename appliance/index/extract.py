@@ -1,0 +1,93 @@
+"""Turn one file into what the index stores. Runs in the parser pool's worker processes.
+
+Everything CPU-heavy happens here, in parallel: reading, binary detection, trigrams, parsing,
+compression. The single writer only merges the results into LMDB.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.index.records import pack_tail
+from appliance.index.symbols import ParseBudgetExceeded
+from appliance.index.trigrams import file_trigrams
+from appliance.plugins.languages import LanguageRegistry, load_languages
+
+COMPRESSION_LEVEL = 1  # fast to write; decompression speed barely depends on the level
+
+
+@dataclass
+class Extracted:
+    path: str
+    size: int = 0
+    mtime_ns: int = 0
+    skip: str = ""  # reason the file is not indexed ("binary", "too_large", "unreadable", "vanished")
+    language: str = ""
+    fingerprint: str = ""
+    content: bytes = b""  # zlib-compressed
+    trigrams: bytes = b""  # sorted unique uint32 trigram codes
+    symbols: list[tuple[bool, str, bytes]] = field(default_factory=list)  # (is_def, name, record tail)
+    note: str = ""  # indexed, but with a caveat ("parse_budget", "parse_error")
+
+
+_registry: LanguageRegistry | None = None
+
+
+def init_worker(plugin_roots: list[str]) -> None:
+    """Pool initializer: load the language plugins once per worker process."""
+    global _registry
+    _registry, _ = load_languages([Path(r) for r in plugin_roots])
+
+
+def set_registry(registry: LanguageRegistry) -> None:
+    """Use `registry` in this process (single-file updates run without the pool)."""
+    global _registry
+    _registry = registry
+
+
+def extract(root: str, path: str, max_size: int) -> Extracted:
+    result = Extracted(path)
+    try:
+        with open(os.path.join(root, path), "rb") as f:
+            st = os.fstat(f.fileno())
+            data = f.read(max_size + 1)
+    except FileNotFoundError:
+        result.skip = "vanished"
+        return result
+    except IsADirectoryError:
+        result.skip = "special"
+        return result
+    except OSError:
+        result.skip = "unreadable"
+        return result
+    result.size, result.mtime_ns = len(data), st.st_mtime_ns
+    if len(data) > max_size:
+        result.skip = "too_large"
+    elif b"\0" in data:
+        result.skip = "binary"
+    if result.skip:
+        return result
+
+    result.content = zlib.compress(data, COMPRESSION_LEVEL)
+    result.trigrams = file_trigrams(data).tobytes()
+    plugin = _registry.for_path(path) if _registry is not None else None
+    if plugin is not None:
+        result.language = plugin.name
+        result.fingerprint = plugin.fingerprint
+        try:
+            symbols = plugin.extractor.extract(data, plugin.manifest.parse_seconds)
+        except ParseBudgetExceeded:
+            result.note = "parse_budget"
+        except Exception:  # a grammar or query bug must not lose the file's text
+            result.note = "parse_error"
+        else:
+            lines = data.split(b"\n") if symbols else []
+            result.symbols = [(s.is_definition, s.name, pack_tail(s, lines[s.line - 1])) for s in symbols]
+    return result
+
+
+def extract_many(root: str, paths: list[str], max_size: int) -> list[Extracted]:
+    return [extract(root, p, max_size) for p in paths]

@@ -1,0 +1,212 @@
+"""Indexing a repository: walk, decide what changed, extract in a process pool, write in batches.
+
+Restart-safe by construction: a file is "done" once its batch commits, and a rerun skips every
+file whose size, mtime and plugin fingerprint match what the index holds.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance.errors import UsageError
+from appliance.index import extract as ex
+from appliance.index.store import FID, FileMeta, Store, path_key
+from appliance.index.walker import Candidate, Walk, WalkOptions
+from appliance.index.writer import BatchStats, IndexWriter
+from appliance.metrics import METRICS, Metrics
+from appliance.plugins.languages import LanguageRegistry, bundled_plugins_dir, load_languages
+
+CHUNK_FILES = 64  # files per task sent to a worker
+BATCH_FILES = 2000  # files per write transaction
+BATCH_BYTES = 48 << 20  # source bytes per write transaction
+POOL_THRESHOLD = 128  # fewer changed files than this are extracted in process
+
+Progress = Callable[[int, int, int, int], None]  # files done, files total, bytes done, bytes total
+
+
+@dataclass
+class IndexOptions:
+    walk: WalkOptions = field(default_factory=WalkOptions)
+    workers: int = max(1, os.cpu_count() or 1)
+    plugin_roots: tuple[Path, ...] = field(default_factory=lambda: (bundled_plugins_dir(),))
+
+
+@dataclass
+class Summary:
+    repo: str
+    root: str
+    indexed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    symbols: int = 0
+    bytes: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+def parse_repo_arg(arg: str) -> tuple[str, str]:
+    """`PATH[=NAME]` → (name, absolute root). The name defaults to the folder's name."""
+    path, sep, name = arg.partition("=")
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise UsageError(f"{path}: no such directory")
+    if not root.is_dir():
+        raise UsageError(f"{path}: not a directory")
+    root = root.resolve()
+    name = name if sep else root.name or "root"
+    if not name or "/" in name or "\0" in name or name in (".", ".."):
+        raise UsageError(f"{arg}: invalid repository name {name!r}")
+    return name, str(root)
+
+
+class Indexer:
+    def __init__(
+        self,
+        store: Store,
+        options: IndexOptions | None = None,
+        registry: LanguageRegistry | None = None,
+        metrics: Metrics = METRICS,
+    ) -> None:
+        self.store = store
+        self.options = options or IndexOptions()
+        self.registry = registry or load_languages(self.options.plugin_roots)[0]
+        self.writer = IndexWriter(store)
+        self.metrics = metrics
+        ex.set_registry(self.registry)
+
+    def index(self, name: str, root: str, progress: Progress | None = None) -> Summary:
+        started = time.monotonic()
+        summary = Summary(name, root)
+        self.writer.add_repo(name, root)
+        walk = Walk(root, self.options.walk)
+        candidates = list(walk)
+        summary.skipped.update(walk.skipped)
+        known = self._known_files(name)
+        todo = [c for c in candidates if self._changed(c, known.get(c.path))]
+        summary.unchanged = len(candidates) - len(todo)
+        seen = {c.path for c in candidates}
+        deleted = [p for p in known if p not in seen]
+        if deleted:
+            summary.deleted += self._write(name, [], deleted).deleted
+
+        total_bytes = sum(c.size for c in todo)
+        done_files = done_bytes = 0
+        batch: list[ex.Extracted] = []
+        batch_bytes = 0
+        self.metrics.index_queue_depth.set(len(todo))
+        for result in self._extract(root, [c.path for c in todo]):
+            done_files += 1
+            done_bytes += result.size
+            if result.skip:
+                summary.skipped[result.skip] += 1
+                self.metrics.index_skipped.labels(result.skip).inc()
+            if result.note:
+                summary.notes[result.note] += 1
+            batch.append(result)
+            batch_bytes += result.size
+            if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
+                self._add_stats(summary, self._write(name, batch, []))
+                self.metrics.index_queue_depth.set(len(todo) - done_files)
+                batch, batch_bytes = [], 0
+            if progress is not None:
+                progress(done_files, len(todo), done_bytes, total_bytes)
+        if batch or not todo:
+            self._add_stats(summary, self._write(name, batch, []))
+        self.metrics.index_queue_depth.set(0)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def update(self, name: str, root: str, paths: Iterable[str]) -> BatchStats:
+        """Re-index `paths` of a repository now (the watcher's path): changed, new or gone."""
+        walk_options = self.options.walk
+        results: list[ex.Extracted] = []
+        deleted: list[str] = []
+        for path in sorted(set(paths)):
+            full = os.path.join(root, path)
+            if not os.path.lexists(full):
+                deleted.append(path)
+                continue
+            if os.path.islink(full) or not os.path.isfile(full):
+                deleted.append(path)
+                continue
+            if os.path.getsize(full) > walk_options.max_file_size:
+                deleted.append(path)
+                self.metrics.index_skipped.labels("too_large").inc()
+                continue
+            results.append(ex.extract(root, path, walk_options.max_file_size))
+        return self._write(name, results, deleted)
+
+    def _add_stats(self, summary: Summary, stats: BatchStats) -> None:
+        summary.indexed += stats.files
+        summary.symbols += stats.symbols
+        summary.bytes += stats.bytes
+        summary.deleted += stats.deleted
+
+    def _write(self, name: str, files: list[ex.Extracted], deleted: list[str]) -> BatchStats:
+        started = time.monotonic()
+        stats = self.writer.apply(name, files, deleted)
+        self.metrics.index_batch_duration.observe(time.monotonic() - started)
+        self.metrics.index_last_success.set(time.time())
+        self.metrics.index_bytes.inc(stats.bytes)
+        for language, count in stats.by_language.items():
+            self.metrics.index_files.labels(language).inc(count)
+        for language, count in stats.symbols_by_language.items():
+            self.metrics.index_symbols.labels(language).inc(count)
+        used, size = self.store.map_usage()
+        self.metrics.index_map_used.set(used)
+        self.metrics.index_map_size.set(size)
+        return stats
+
+    def _known_files(self, repo: str) -> dict[str, FileMeta]:
+        known: dict[str, FileMeta] = {}
+        prefix = path_key(repo, "")
+        with self.store.read() as txn:
+            cursor = txn.cursor(db=self.store.dbs["paths"])
+            if not cursor.set_range(prefix):
+                return known
+            for key, fid in cursor:
+                if not key.startswith(prefix):
+                    break
+                meta = self.store.file_meta(txn, FID.unpack(fid)[0])
+                if meta is not None:
+                    known[meta.path] = meta
+        return known
+
+    def _changed(self, candidate: Candidate, meta: FileMeta | None) -> bool:
+        if meta is None or meta.size != candidate.size or meta.mtime_ns != candidate.mtime_ns:
+            return True
+        plugin = self.registry.for_path(candidate.path)
+        return (plugin.fingerprint if plugin else "") != meta.fingerprint
+
+    def _extract(self, root: str, paths: list[str]) -> Iterator[ex.Extracted]:
+        max_size = self.options.walk.max_file_size
+        if len(paths) < POOL_THRESHOLD or self.options.workers <= 1:
+            for path in paths:
+                yield ex.extract(root, path, max_size)
+            return
+        chunks = [paths[i : i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
+        # spawn, not fork: this process holds an LMDB environment, which must not cross a fork.
+        context = multiprocessing.get_context("spawn")
+        roots = [str(r) for r in self.options.plugin_roots]
+        with ProcessPoolExecutor(self.options.workers, context, ex.init_worker, (roots,)) as pool:
+            pending: set[Future[list[ex.Extracted]]] = set()
+            queued = iter(chunks)
+            for chunk in queued:  # keep a bounded number of chunks in flight
+                pending.add(pool.submit(ex.extract_many, root, chunk, max_size))
+                if len(pending) >= self.options.workers * 4:
+                    break
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield from future.result()
+                    chunk = next(queued, None)
+                    if chunk is not None:
+                        pending.add(pool.submit(ex.extract_many, root, chunk, max_size))

@@ -1,0 +1,209 @@
+"""The single writer: merges extracted files and deletions into LMDB, one transaction per batch.
+
+A changed file keeps its id; only the difference between its old and new trigram sets touches
+the posting lists. Everything a batch changes commits together or not at all, so the index on
+disk is consistent after a crash at any moment.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+import lmdb
+import numpy as np
+from pyroaring import BitMap
+
+from appliance.index import trigrams as tg
+from appliance.index.extract import Extracted
+from appliance.index.records import name_key, pack_file_symbols, unpack, unpack_file_symbols
+from appliance.index.store import FID, FileMeta, RepoInfo, Store, path_key
+
+
+@dataclass
+class BatchStats:
+    files: int = 0
+    symbols: int = 0
+    bytes: int = 0
+    deleted: int = 0
+    by_language: Counter[str] = field(default_factory=Counter)
+    symbols_by_language: Counter[str] = field(default_factory=Counter)
+
+
+class _Postings:
+    """Trigram postings to add and remove in one batch, merged per trigram at the end."""
+
+    def __init__(self) -> None:
+        self.added: list[tuple[np.ndarray, int]] = []
+        self.removed: list[tuple[np.ndarray, int]] = []
+
+    def change(self, fid: int, old: np.ndarray, new: np.ndarray) -> None:
+        if len(old):
+            self.removed.append((np.setdiff1d(old, new, assume_unique=True), fid))
+            self.added.append((np.setdiff1d(new, old, assume_unique=True), fid))
+        else:
+            self.added.append((new, fid))
+
+    def apply(self, txn: lmdb.Transaction, db: object) -> None:
+        for pairs, adding in ((self.removed, False), (self.added, True)):
+            for code, fids in _grouped(pairs):
+                key = tg.key(code)
+                old = txn.get(key, db=db)
+                bitmap = BitMap.deserialize(old) if old is not None else BitMap()
+                if adding:
+                    bitmap.update(fids)
+                else:
+                    bitmap.difference_update(fids)
+                if bitmap:
+                    txn.put(key, bitmap.serialize(), db=db)
+                elif old is not None:
+                    txn.delete(key, db=db)
+
+
+def _grouped(pairs: list[tuple[np.ndarray, int]]) -> list[tuple[int, list[int]]]:
+    """[(trigrams, fid)] → [(trigram, [fids])], trigrams ascending (LMDB writes in key order)."""
+    pairs = [(codes, fid) for codes, fid in pairs if len(codes)]
+    if not pairs:
+        return []
+    codes = np.concatenate([c for c, _ in pairs])
+    fids = np.concatenate([np.full(len(c), fid, dtype=np.uint32) for c, fid in pairs])
+    order = np.lexsort((fids, codes))
+    codes, fids = codes[order], fids[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    bounds = np.r_[starts, len(codes)]
+    fid_list = fids.tolist()
+    return [
+        (int(codes[s]), fid_list[s:e]) for s, e in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+    ]
+
+
+class IndexWriter:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.dbs
+
+    def add_repo(self, name: str, root: str) -> None:
+        def work(txn: lmdb.Transaction) -> None:
+            existing = txn.get(name.encode(), db=self.db["repos"])
+            info = RepoInfo.from_json(existing) if existing else RepoInfo(name, root)
+            if info.root != root:
+                info = RepoInfo(name, root, info.files, info.symbols, info.bytes, info.indexed_at)
+            txn.put(name.encode(), info.to_json(), db=self.db["repos"])
+
+        self.store.write_with_growth(work)
+
+    def apply(self, repo: str, files: list[Extracted], deleted: list[str]) -> BatchStats:
+        """Write one batch: `files` (re)indexed or skipped, `deleted` paths removed."""
+        return self.store.write_with_growth(lambda txn: self._apply(txn, repo, files, deleted))
+
+    def remove_repo(self, repo: str) -> int:
+        def work(txn: lmdb.Transaction) -> int:
+            prefix = path_key(repo, "")
+            paths = []
+            cursor = txn.cursor(db=self.db["paths"])
+            if cursor.set_range(prefix):
+                for key in cursor.iternext(values=False):
+                    if not key.startswith(prefix):
+                        break
+                    paths.append(key[len(prefix) :].decode("utf-8", "surrogateescape"))
+            self._apply(txn, repo, [], paths)
+            txn.delete(repo.encode(), db=self.db["repos"])
+            return len(paths)
+
+        return self.store.write_with_growth(work)
+
+    def _apply(self, txn: lmdb.Transaction, repo: str, files: list[Extracted], deleted: list[str]) -> BatchStats:
+        stats = BatchStats()
+        postings = _Postings()
+        delta_files = delta_symbols = delta_bytes = 0
+        next_fid = int(txn.get(b"next_fid", b"1", db=self.db["meta"]))
+
+        for path in deleted:
+            removed = self._remove(txn, repo, path, postings)
+            if removed is not None:
+                stats.deleted += 1
+                delta_files -= 1
+                delta_symbols -= removed.symbols
+                delta_bytes -= removed.size
+
+        for item in files:
+            if item.skip:
+                removed = self._remove(txn, repo, item.path, postings)
+                if removed is not None:
+                    delta_files, delta_symbols, delta_bytes = (
+                        delta_files - 1, delta_symbols - removed.symbols, delta_bytes - removed.size,
+                    )
+                continue
+            pkey = path_key(repo, item.path)
+            fid_bytes = txn.get(pkey, db=self.db["paths"])
+            old_codes = np.empty(0, dtype=np.uint32)
+            if fid_bytes is None:
+                fid, next_fid = next_fid, next_fid + 1
+                fid_bytes = FID.pack(fid)
+                txn.put(pkey, fid_bytes, db=self.db["paths"])
+                delta_files += 1
+            else:
+                fid = FID.unpack(fid_bytes)[0]
+                old_meta = FileMeta.from_json(txn.get(fid_bytes, db=self.db["files"]))
+                old_codes = self._old_trigrams(txn, fid_bytes)
+                self._delete_symbols(txn, fid_bytes)
+                delta_symbols -= old_meta.symbols
+                delta_bytes -= old_meta.size
+            postings.change(fid, old_codes, np.frombuffer(item.trigrams, dtype=np.uint32))
+            entries = []
+            for is_def, _name, tail in item.symbols:
+                record = fid_bytes + tail
+                key = name_key(unpack(record).name)
+                txn.put(key, record, dupdata=True, db=self.db["defs" if is_def else "refs"])
+                entries.append((is_def, record))
+            txn.put(fid_bytes, pack_file_symbols(entries), db=self.db["filesyms"])
+            txn.put(fid_bytes, item.content, db=self.db["content"])
+            meta = FileMeta(repo, item.path, item.language, item.size, item.mtime_ns, len(entries), item.fingerprint)
+            txn.put(fid_bytes, meta.to_json(), db=self.db["files"])
+            stats.files += 1
+            stats.symbols += len(entries)
+            stats.bytes += item.size
+            stats.by_language[item.language or "text"] += 1
+            stats.symbols_by_language[item.language or "text"] += len(entries)
+            delta_symbols += len(entries)
+            delta_bytes += item.size
+
+        postings.apply(txn, self.db["trigrams"])
+        txn.put(b"next_fid", str(next_fid).encode(), db=self.db["meta"])
+        info = RepoInfo.from_json(txn.get(repo.encode(), db=self.db["repos"]))
+        txn.put(
+            repo.encode(),
+            RepoInfo(
+                repo, info.root, info.files + delta_files, info.symbols + delta_symbols,
+                info.bytes + delta_bytes, time.time(),
+            ).to_json(),
+            db=self.db["repos"],
+        )
+        return stats
+
+    def _old_trigrams(self, txn: lmdb.Transaction, fid_bytes: bytes) -> np.ndarray:
+        stored = txn.get(fid_bytes, db=self.db["content"])
+        return tg.file_trigrams(zlib.decompress(stored)) if stored else np.empty(0, dtype=np.uint32)
+
+    def _delete_symbols(self, txn: lmdb.Transaction, fid_bytes: bytes) -> None:
+        blob = txn.get(fid_bytes, db=self.db["filesyms"])
+        if blob is None:
+            return
+        for is_def, record in unpack_file_symbols(blob):
+            txn.delete(name_key(unpack(record).name), record, db=self.db["defs" if is_def else "refs"])
+
+    def _remove(self, txn: lmdb.Transaction, repo: str, path: str, postings: _Postings) -> FileMeta | None:
+        pkey = path_key(repo, path)
+        fid_bytes = txn.get(pkey, db=self.db["paths"])
+        if fid_bytes is None:
+            return None
+        fid = FID.unpack(fid_bytes)[0]
+        meta = FileMeta.from_json(txn.get(fid_bytes, db=self.db["files"]))
+        postings.change(fid, self._old_trigrams(txn, fid_bytes), np.empty(0, dtype=np.uint32))
+        self._delete_symbols(txn, fid_bytes)
+        for db in ("filesyms", "content", "files"):
+            txn.delete(fid_bytes, db=self.db[db])
+        txn.delete(pkey, db=self.db["paths"])
+        return meta

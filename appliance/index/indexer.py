@@ -82,14 +82,15 @@ class Indexer:
         self.metrics = metrics
         ex.set_registry(self.registry)
 
-    def index(self, name: str, root: str, progress: Progress | None = None) -> Summary:
+    def index(self, name: str, root: str, progress: Progress | None = None, under: str = "") -> Summary:
+        """Bring the index of repository `name` (or of its folder `under`) in line with the disk."""
         started = time.monotonic()
         summary = Summary(name, root)
         self.writer.add_repo(name, root)
         walk = Walk(root, self.options.walk)
-        candidates = list(walk)
+        candidates = list(walk.subtree(under))
         summary.skipped.update(walk.skipped)
-        known = self._known_files(name)
+        known = self._known_files(name, under)
         todo = [c for c in candidates if self._changed(c, known.get(c.path))]
         summary.unchanged = len(candidates) - len(todo)
         seen = {c.path for c in candidates}
@@ -125,23 +126,24 @@ class Indexer:
         return summary
 
     def update(self, name: str, root: str, paths: Iterable[str]) -> BatchStats:
-        """Re-index `paths` of a repository now (the watcher's path): changed, new or gone."""
-        walk_options = self.options.walk
+        """Re-index `paths` of a repository now (the watcher's path): changed, new or gone.
+
+        A path that is no longer a regular file the walk would index leaves the index."""
+        walk = Walk(root, self.options.walk)
+        max_size = self.options.walk.max_file_size
         results: list[ex.Extracted] = []
         deleted: list[str] = []
         for path in sorted(set(paths)):
             full = os.path.join(root, path)
-            if not os.path.lexists(full):
+            if (
+                not walk.includes(path)
+                or os.path.islink(full)
+                or not os.path.isfile(full)
+                or os.path.getsize(full) > max_size
+            ):
                 deleted.append(path)
                 continue
-            if os.path.islink(full) or not os.path.isfile(full):
-                deleted.append(path)
-                continue
-            if os.path.getsize(full) > walk_options.max_file_size:
-                deleted.append(path)
-                self.metrics.index_skipped.labels("too_large").inc()
-                continue
-            results.append(ex.extract(root, path, walk_options.max_file_size))
+            results.append(ex.extract(root, path, max_size))
         return self._write(name, results, deleted)
 
     def _add_stats(self, summary: Summary, stats: BatchStats) -> None:
@@ -165,9 +167,9 @@ class Indexer:
         self.metrics.index_map_size.set(size)
         return stats
 
-    def _known_files(self, repo: str) -> dict[str, FileMeta]:
+    def _known_files(self, repo: str, under: str = "") -> dict[str, FileMeta]:
         known: dict[str, FileMeta] = {}
-        prefix = path_key(repo, "")
+        prefix = path_key(repo, under.rstrip("/") + "/" if under else "")
         with self.store.read() as txn:
             cursor = txn.cursor(db=self.store.dbs["paths"])
             if not cursor.set_range(prefix):

@@ -41,12 +41,43 @@ class Walk:
     skipped: Counter[str] = field(default_factory=Counter)
 
     def __iter__(self) -> Iterator[Candidate]:
-        root_specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        return self.subtree("")
+
+    def subtree(self, rel_dir: str) -> Iterator[Candidate]:
+        """The files under `rel_dir` (relative to the root), ignore files of its ancestors applied."""
+        specs = self._root_specs()
+        parts = [p for p in rel_dir.split("/") if p]
+        for depth in range(len(parts)):
+            ancestor = "/".join(parts[:depth])
+            if self._hidden(parts[depth]) or _ignored(specs, "/".join(parts[: depth + 1]), True):
+                return
+            specs.extend((ancestor, spec) for spec in self._dir_specs(ancestor))
+        yield from self._walk("/".join(parts), specs)
+
+    def includes(self, path: str) -> bool:
+        """Whether the walk would consider `path` (a file, relative): not hidden, ignored or excluded."""
+        specs = self._root_specs()
+        parts = path.split("/")
+        for depth in range(len(parts)):
+            ancestor = "/".join(parts[:depth])
+            specs.extend((ancestor, spec) for spec in self._dir_specs(ancestor))
+            if self._hidden(parts[depth]) or _ignored(specs, "/".join(parts[: depth + 1]), depth < len(parts) - 1):
+                return False
+        return True
+
+    def _hidden(self, name: str) -> bool:
+        return name == ".git" or (name.startswith(".") and not self.options.hidden)
+
+    def _root_specs(self) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
+        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
         if self.options.excludes:
-            root_specs.append(("", pathspec.GitIgnoreSpec.from_lines(self.options.excludes)))
-        exclude = os.path.join(self.root, ".git", "info", "exclude")
-        root_specs.extend(("", spec) for spec in _read_spec(exclude))
-        yield from self._walk("", root_specs)
+            specs.append(("", pathspec.GitIgnoreSpec.from_lines(self.options.excludes)))
+        specs.extend(("", spec) for spec in _read_spec(os.path.join(self.root, ".git", "info", "exclude")))
+        return specs
+
+    def _dir_specs(self, rel_dir: str) -> list[pathspec.GitIgnoreSpec]:
+        abs_dir = os.path.join(self.root, rel_dir) if rel_dir else self.root
+        return [spec for name in IGNORE_FILES for spec in _read_spec(os.path.join(abs_dir, name))]
 
     def _walk(self, rel_dir: str, specs: list[tuple[str, pathspec.GitIgnoreSpec]]) -> Iterator[Candidate]:
         abs_dir = os.path.join(self.root, rel_dir) if rel_dir else self.root
@@ -58,11 +89,9 @@ class Walk:
         except OSError:
             self.skipped["unreadable_dir"] += 1
             return
-        local = list(specs)
-        for name in IGNORE_FILES:
-            local.extend((rel_dir, spec) for spec in _read_spec(os.path.join(abs_dir, name)))
+        local = specs + [(rel_dir, spec) for spec in self._dir_specs(rel_dir)]
         for entry in entries:
-            if entry.name == ".git" or (entry.name.startswith(".") and not self.options.hidden):
+            if self._hidden(entry.name):
                 continue
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:

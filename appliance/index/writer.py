@@ -55,7 +55,7 @@ class _Postings:
                 if adding:
                     bitmap.update(fids)
                 else:
-                    bitmap.difference_update(fids)
+                    bitmap.difference_update(BitMap(fids))
                 if bitmap:
                     txn.put(key, bitmap.serialize(), db=db)
                 elif old is not None:

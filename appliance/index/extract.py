@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from appliance.index.records import pack_tail
 from appliance.index.symbols import ParseBudgetExceeded
 from appliance.index.trigrams import file_trigrams
-from appliance.plugins.languages import LanguageRegistry, load_languages
+from appliance.plugins.languages import LanguageRegistry, LanguageSpec
 
 COMPRESSION_LEVEL = 1  # fast to write; decompression speed barely depends on the level
 
@@ -36,10 +35,10 @@ class Extracted:
 _registry: LanguageRegistry | None = None
 
 
-def init_worker(plugin_roots: list[str]) -> None:
-    """Pool initializer: load the language plugins once per worker process."""
+def init_worker(specs: list[LanguageSpec]) -> None:
+    """Pool initializer: build the parent's language plugins once per worker process."""
     global _registry
-    _registry, _ = load_languages([Path(r) for r in plugin_roots])
+    _registry = LanguageRegistry.from_specs(specs)
 
 
 def set_registry(registry: LanguageRegistry) -> None:

@@ -197,8 +197,8 @@ class Indexer:
         chunks = [paths[i : i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
         # spawn, not fork: this process holds an LMDB environment, which must not cross a fork.
         context = multiprocessing.get_context("spawn")
-        roots = [str(r) for r in self.options.plugin_roots]
-        with ProcessPoolExecutor(self.options.workers, context, ex.init_worker, (roots,)) as pool:
+        specs = self.registry.specs()
+        with ProcessPoolExecutor(self.options.workers, context, ex.init_worker, (specs,)) as pool:
             pending: set[Future[list[ex.Extracted]]] = set()
             queued = iter(chunks)
             for chunk in queued:  # keep a bounded number of chunks in flight

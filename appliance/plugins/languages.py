@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.machinery
+import importlib.util
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import tree_sitter as ts
 
@@ -21,10 +25,23 @@ from appliance.plugins.manifest import MANIFEST_NAME, Manifest, load_manifest
 
 
 @dataclass(frozen=True)
-class LanguagePlugin:
+class LanguageSpec:
+    """Everything needed to rebuild a language plugin in another process (picklable)."""
+
     manifest: Manifest
+    query_source: str
+    lib: str = ""  # the plugin's own lib/ folder for its grammar, if it brings one
+
+
+@dataclass(frozen=True)
+class LanguagePlugin:
+    spec: LanguageSpec
     extractor: TagsExtractor
-    fingerprint: str  # changes whenever the plugin's version or query changes
+    fingerprint: str  # changes whenever the plugin's version, grammar or query changes
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.spec.manifest
 
     @property
     def name(self) -> str:
@@ -39,10 +56,12 @@ def bundled_plugins_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "plugins"
 
 
-def load_grammar(spec: str) -> ts.Language:
+def load_grammar(spec: str, lib: str = "") -> ts.Language:
+    """The tree-sitter language of `module[:function]`, from the plugin's lib/ first if it has one."""
     module_name, _, function = spec.partition(":")
     try:
-        module = importlib.import_module(module_name)
+        module = import_from_lib(module_name, lib) if lib else None
+        module = module or importlib.import_module(module_name)
     except ImportError as e:
         raise PluginError(f"grammar module {module_name!r} is not installed") from e
     factory = getattr(module, function or "language", None)
@@ -54,20 +73,33 @@ def load_grammar(spec: str) -> ts.Language:
         raise PluginError(f"grammar {spec!r} cannot be loaded: {e}") from e
 
 
-def load_language_plugin(manifest: Manifest) -> LanguagePlugin:
+def read_language_spec(manifest: Manifest) -> LanguageSpec:
     query_path = manifest.folder / manifest.queries
     try:
         query_source = query_path.read_text(encoding="utf-8")
     except OSError as e:
         raise PluginError(f"{query_path}: cannot read the tags query: {e.strerror}") from e
-    language = load_grammar(manifest.grammar)
+    except UnicodeDecodeError as e:
+        raise PluginError(f"{query_path}: the tags query is not UTF-8 text") from e
+    lib = manifest.folder / "lib"
+    return LanguageSpec(manifest, query_source, str(lib) if lib.is_dir() else "")
+
+
+def build_language_plugin(spec: LanguageSpec) -> LanguagePlugin:
+    language = load_grammar(spec.manifest.grammar, spec.lib)
     try:
-        extractor = TagsExtractor(language, query_source)
+        extractor = TagsExtractor(language, spec.query_source)
     except ts.QueryError as e:
-        raise PluginError(f"{query_path}: the query does not compile: {e}") from e
+        where = spec.manifest.folder / spec.manifest.queries
+        raise PluginError(f"{where}: the query does not compile: {e}") from e
+    manifest = spec.manifest
     digest = hashlib.sha256(f"{manifest.name}\0{manifest.version}\0{manifest.grammar}\0".encode())
-    digest.update(query_source.encode())
-    return LanguagePlugin(manifest, extractor, digest.hexdigest()[:16])
+    digest.update(spec.query_source.encode())
+    return LanguagePlugin(spec, extractor, digest.hexdigest()[:16])
+
+
+def load_language_plugin(manifest: Manifest) -> LanguagePlugin:
+    return build_language_plugin(read_language_spec(manifest))
 
 
 class LanguageRegistry:
@@ -95,6 +127,42 @@ class LanguageRegistry:
 
     def fingerprints(self) -> dict[str, str]:
         return {name: plugin.fingerprint for name, plugin in self.plugins.items()}
+
+    def specs(self) -> list[LanguageSpec]:
+        return [plugin.spec for plugin in self.plugins.values()]
+
+    @classmethod
+    def from_specs(cls, specs: Iterable[LanguageSpec]) -> LanguageRegistry:
+        return cls(build_language_plugin(spec) for spec in specs)
+
+
+def import_from_lib(module_name: str, lib: str) -> ModuleType | None:
+    """Import `module_name` from `lib` alone, under a private name: another plugin's copy, or the
+    appliance's own, never collides with it, and sys.path is left as it is."""
+    spec = importlib.machinery.PathFinder.find_spec(module_name, [lib])
+    if spec is None or spec.loader is None:
+        return None
+    private = f"_appliance_lib_{hashlib.sha256(lib.encode()).hexdigest()[:12]}"
+    if private not in sys.modules:
+        namespace = ModuleType(private)
+        namespace.__path__ = [lib]
+        sys.modules[private] = namespace
+    full_name = f"{private}.{module_name}"
+    if full_name in sys.modules:
+        return sys.modules[full_name]
+    spec = importlib.util.spec_from_file_location(
+        full_name, spec.origin, submodule_search_locations=spec.submodule_search_locations
+    )
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[full_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[full_name]
+        raise
+    return module
 
 
 def plugin_folders(roots: Iterable[Path]) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 from collections.abc import Mapping
@@ -31,10 +32,8 @@ def read_environment_file(text: str) -> dict[str, str]:
         if not eq or not _NAME.fullmatch(name):
             continue  # systemd skips lines it cannot use
         if value[:1] in ("'", '"'):
-            try:
+            with contextlib.suppress(ValueError):  # an unbalanced quote: keep the text as written
                 value = "".join(shlex.split(value))
-            except ValueError:
-                pass  # an unbalanced quote: keep the text as written
         result[name] = value
     return result
 

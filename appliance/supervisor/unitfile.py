@@ -133,7 +133,7 @@ class _Builder:
             self.fields[spec.field] = parsed
 
     def build(self) -> Unit:
-        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in self.fields.items()}
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in self.fields.items()}
         if "working_directory" in fields:
             fields["working_directory"], fields["working_directory_optional"] = fields["working_directory"]
         unit = Unit(name=self.name, path=self.path, **fields)
@@ -154,9 +154,8 @@ class _Builder:
         if unit.type is ServiceType.ONESHOT and unit.restart is RestartPolicy.ALWAYS:
             raise self.error(self.lines["Restart"], "Restart: always is not allowed for Type=oneshot")
         if unit.readiness_url and unit.type is not ServiceType.SIMPLE:
-            raise self.error(
-                self.lines["X-ReadinessURL"], "X-ReadinessURL: only for Type=simple (notify units say READY=1)"
-            )
+            line = self.lines["X-ReadinessURL"]
+            raise self.error(line, "X-ReadinessURL: only for Type=simple (notify units send READY=1)")
 
 
 def parse_unit(text: str, path: str) -> Unit:
@@ -169,7 +168,8 @@ def parse_unit(text: str, path: str) -> Unit:
         builder.last_line = line.number
         if line.text.startswith("["):
             if not line.text.endswith("]") or len(line.text) < 3:
-                raise builder.error(line.number, f"expected a section header like [Service], got {line.text!r}")
+                message = f"expected a section header like [Service], got {line.text!r}"
+                raise builder.error(line.number, message)
             section = line.text[1:-1]
             if section == "Service":
                 builder.service_line = line.number

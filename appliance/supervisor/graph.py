@@ -70,7 +70,7 @@ class Graph:
         while True:
             previous = min(self._after[path[-1]] & stuck)
             if previous in path:
-                cycle = path[path.index(previous) :] + [previous]
+                cycle = [*path[path.index(previous) :], previous]
                 return cycle[::-1]
             path.append(previous)
 

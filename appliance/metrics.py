@@ -43,7 +43,10 @@ class Metrics:
 
         # HTTP
         self.http_requests = Counter(
-            "appliance_http_requests_total", "HTTP requests served.", ["method", "route", "status"], registry=r
+            "appliance_http_requests_total",
+            "HTTP requests served.",
+            ["method", "route", "status"],
+            registry=r,
         )
         self.http_duration = Histogram(
             "appliance_http_request_duration_seconds",
@@ -55,35 +58,51 @@ class Metrics:
 
         # MCP
         self.tool_calls = Counter(
-            "appliance_tool_calls_total", "MCP tool calls, by tool and outcome (ok, error).", ["tool", "outcome"],
+            "appliance_tool_calls_total",
+            "MCP tool calls, by tool and outcome (ok, error).",
+            ["tool", "outcome"],
             registry=r,
         )
         self.tool_duration = Histogram(
-            "appliance_tool_call_duration_seconds", "Time to answer an MCP tool call.", ["tool"],
-            buckets=FAST_BUCKETS, registry=r,
+            "appliance_tool_call_duration_seconds",
+            "Time to answer an MCP tool call.",
+            ["tool"],
+            buckets=FAST_BUCKETS,
+            registry=r,
         )
         self.sessions_open = Gauge("appliance_mcp_sessions_open", "MCP sessions open now.", registry=r)
 
         # Plugins
         self.plugins = Gauge(
-            "appliance_plugins", "Plugins by state (discovered, loaded, active, failed, disabled).", ["state"],
+            "appliance_plugins",
+            "Plugins by state (discovered, loaded, active, failed, disabled).",
+            ["state"],
             registry=r,
         )
         self.plugin_load_duration = Histogram(
-            "appliance_plugin_load_duration_seconds", "Time to load and validate one plugin.",
-            buckets=SLOW_BUCKETS, registry=r,
+            "appliance_plugin_load_duration_seconds",
+            "Time to load and validate one plugin.",
+            buckets=SLOW_BUCKETS,
+            registry=r,
         )
         self.plugin_errors = Counter(
-            "appliance_plugin_errors_total", "Plugin failures, by plugin and stage (load, validate, hook).",
-            ["plugin", "stage"], registry=r,
+            "appliance_plugin_errors_total",
+            "Plugin failures, by plugin and stage (load, validate, hook).",
+            ["plugin", "stage"],
+            registry=r,
         )
         self.plugin_reloads = Counter(
-            "appliance_plugin_reloads_total", "Plugin (re)loads, by result (ok, failed).", ["result"], registry=r
+            "appliance_plugin_reloads_total",
+            "Plugin (re)loads, by result (ok, failed).",
+            ["result"],
+            registry=r,
         )
 
         # Indexing
         self.index_files = Counter(
-            "appliance_index_files_total", "Files parsed and written to the index, by language.", ["language"],
+            "appliance_index_files_total",
+            "Files parsed and written to the index, by language.",
+            ["language"],
             registry=r,
         )
         self.index_skipped = Counter(
@@ -94,18 +113,22 @@ class Metrics:
         )
         self.index_bytes = Counter("appliance_index_bytes_total", "Source bytes indexed.", registry=r)
         self.index_batch_duration = Histogram(
-            "appliance_index_batch_duration_seconds", "Time to write one batch of files to the index.",
-            buckets=SLOW_BUCKETS, registry=r,
+            "appliance_index_batch_duration_seconds",
+            "Time to write one batch of files to the index.",
+            buckets=SLOW_BUCKETS,
+            registry=r,
         )
         self.index_queue_depth = Gauge(
             "appliance_index_queue_depth", "Files waiting to be (re)indexed.", registry=r
         )
         self.index_lag = Gauge(
-            "appliance_index_lag_seconds", "Age of the oldest change not yet searchable (0 when current).",
+            "appliance_index_lag_seconds",
+            "Age of the oldest change not yet searchable (0 when current).",
             registry=r,
         )
         self.index_last_success = Gauge(
-            "appliance_index_last_success_timestamp_seconds", "When the index last committed a batch.",
+            "appliance_index_last_success_timestamp_seconds",
+            "When the index last committed a batch.",
             registry=r,
         )
         self.index_map_used = Gauge(
@@ -114,9 +137,7 @@ class Metrics:
         self.index_map_size = Gauge(
             "appliance_index_map_size_bytes", "Size of the LMDB map (grows on demand).", registry=r
         )
-        self.watcher_up = Gauge(
-            "appliance_watcher_up", "1 while the repository watcher runs.", registry=r
-        )
+        self.watcher_up = Gauge("appliance_watcher_up", "1 while the repository watcher runs.", registry=r)
         self.watcher_events = Counter(
             "appliance_watcher_events_total", "File system events seen by the watcher.", registry=r
         )
@@ -126,19 +147,26 @@ class Metrics:
 
         # Search
         self.search_queries = Counter(
-            "appliance_search_queries_total", "Index queries, by kind (literal, regex, symbol, refs, outline, read).",
-            ["kind"], registry=r,
+            "appliance_search_queries_total",
+            "Index queries, by kind (literal, regex, symbol, refs, outline, read).",
+            ["kind"],
+            registry=r,
         )
         self.search_results = Counter(
             "appliance_search_results_total", "Results returned by index queries.", ["kind"], registry=r
         )
         self.search_duration = Histogram(
-            "appliance_search_duration_seconds", "Time to answer an index query.", ["kind"],
-            buckets=FAST_BUCKETS, registry=r,
+            "appliance_search_duration_seconds",
+            "Time to answer an index query.",
+            ["kind"],
+            buckets=FAST_BUCKETS,
+            registry=r,
         )
         self.search_truncated = Counter(
-            "appliance_search_truncated_total", "Queries cut short, by kind and reason (limit, budget).",
-            ["kind", "reason"], registry=r,
+            "appliance_search_truncated_total",
+            "Queries cut short, by kind and reason (limit, budget).",
+            ["kind", "reason"],
+            registry=r,
         )
 
         # Caches

@@ -14,19 +14,29 @@ from appliance.index.walker import DEFAULT_EXCLUDES, DEFAULT_MAX_FILE_SIZE, Walk
 
 def add_data_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--data", type=Path, default=None, metavar="DIR",
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="data directory holding the index (env APPLIANCE_DATA; default ~/.local/share/appliance)",
     )
 
 
 def add_walk_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--max-file-size", type=_size, default=DEFAULT_MAX_FILE_SIZE, metavar="BYTES",
+        "--max-file-size",
+        type=_size,
+        default=DEFAULT_MAX_FILE_SIZE,
+        metavar="BYTES",
         help="skip files larger than this (suffixes K, M; default 1M)",
     )
     parser.add_argument(
-        "--exclude", action="append", default=None, metavar="PATTERN",
-        help=f"gitignore-style pattern of vendored or generated paths to skip (repeatable; default: {', '.join(DEFAULT_EXCLUDES)})",
+        "--exclude",
+        action="append",
+        default=None,
+        metavar="PATTERN",
+        help="gitignore-style pattern of vendored or generated paths to skip "
+        f"(repeatable; default: {', '.join(DEFAULT_EXCLUDES)})",
     )
     parser.add_argument("--hidden", action="store_true", help="index hidden files and folders too")
 
@@ -56,4 +66,6 @@ def _size(text: str) -> int:
             return int(float(text[:-1]) * units[text[-1]])
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid size {text!r}: expected a number with an optional K, M or G") from None
+        raise argparse.ArgumentTypeError(
+            f"invalid size {text!r}: expected a number with an optional K, M or G"
+        ) from None

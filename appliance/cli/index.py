@@ -8,7 +8,7 @@ from typing import Any
 
 from appliance.cli.common import add_data_option, add_walk_options, open_store, print_json, walk_options
 from appliance.cli.progress import ProgressBar
-from appliance.index.indexer import IndexOptions, Indexer, Summary, parse_repo_arg
+from appliance.index.indexer import Indexer, IndexOptions, Summary, parse_repo_arg
 
 
 def register(commands: Any) -> None:

@@ -7,14 +7,15 @@ import sys
 from typing import Any
 
 from appliance.cli.common import add_data_option, open_store, print_json
+from appliance.errors import UsageError
 from appliance.index.lookup import Lookup, OutlineNode, SymbolQuery, split_repo_path
 from appliance.index.search import Searcher, SearchQuery
-from appliance.errors import UsageError
 
 
 def register(commands: Any) -> None:
     search = commands.add_parser(
-        "search", help="exact text search (literal or regex), like ripgrep over the index",
+        "search",
+        help="exact text search (literal or regex), like ripgrep over the index",
         description="Find every line matching QUERY in the indexed files. Literal by default; "
         "--regex takes RE2 syntax (ripgrep's dialect, linear time).",
     )
@@ -22,21 +23,31 @@ def register(commands: Any) -> None:
     search.add_argument("-e", "--regex", action="store_true", help="QUERY is a regular expression (RE2)")
     search.add_argument("-i", "--ignore-case", action="store_true", help="match case-insensitively")
     _scope_options(search)
-    search.add_argument("-g", "--glob", action="append", default=[], help="only paths matching GLOB; !GLOB excludes")
+    search.add_argument(
+        "-g", "--glob", action="append", default=[], help="only paths matching GLOB; !GLOB excludes"
+    )
     search.add_argument("--offset", type=int, default=0, help="skip this many matches (paging)")
-    search.add_argument("-C", "--context", type=int, default=0, metavar="N", help="show N lines around each match")
+    search.add_argument(
+        "-C", "--context", type=int, default=0, metavar="N", help="show N lines around each match"
+    )
     search.add_argument("-c", "--count", action="store_true", help="print counts only")
-    search.add_argument("--budget", type=float, default=10.0, metavar="SECONDS", help="time budget (default 10)")
+    search.add_argument(
+        "--budget", type=float, default=10.0, metavar="SECONDS", help="time budget (default 10)"
+    )
     search.set_defaults(run=run_search, limit_default=100)
 
     for name, what in (("symbol", "definitions"), ("refs", "references")):
         parser = commands.add_parser(
-            name, help=f"find {what} of a symbol by name",
+            name,
+            help=f"find {what} of a symbol by name",
             description=f"Find {what} of NAME, ranked: exact, same ignoring case and underscores "
-            "(getUser ~ get_user), then with --prefix names starting with NAME, then with --fuzzy near misses.",
+            "(getUser ~ get_user), then with --prefix names starting with NAME, "
+            "then with --fuzzy near misses.",
         )
         parser.add_argument("name", metavar="NAME")
-        parser.add_argument("--kind", action="append", default=[], help="only this kind (function, class, ...)")
+        parser.add_argument(
+            "--kind", action="append", default=[], help="only this kind (function, class, ...)"
+        )
         _scope_options(parser)
         parser.add_argument("--prefix", action="store_true", help="also names starting with NAME")
         parser.add_argument("--fuzzy", action="store_true", help="also names within a few typos of NAME")
@@ -50,7 +61,8 @@ def register(commands: Any) -> None:
     outline.set_defaults(run=run_outline)
 
     show = commands.add_parser(
-        "show", help="print an indexed file, or a range of its lines",
+        "show",
+        help="print an indexed file, or a range of its lines",
         description="Print REPO/PATH[:START[-END]] from the index. Only indexed files are served: "
         "paths with '..', absolute paths and symbolic links are refused.",
     )
@@ -75,10 +87,16 @@ def _scope_options(parser: argparse.ArgumentParser) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     query = SearchQuery(
-        pattern=args.query, regex=args.regex, ignore_case=args.ignore_case, repos=tuple(args.repo),
-        globs=tuple(args.glob), languages=tuple(args.lang),
+        pattern=args.query,
+        regex=args.regex,
+        ignore_case=args.ignore_case,
+        repos=tuple(args.repo),
+        globs=tuple(args.glob),
+        languages=tuple(args.lang),
         limit=0 if args.count else (args.limit if args.limit is not None else args.limit_default),
-        offset=args.offset, context=args.context, budget_seconds=args.budget,
+        offset=args.offset,
+        context=args.context,
+        budget_seconds=args.budget,
     )
     result = Searcher(open_store(args)).search(query)
     if args.count:
@@ -86,7 +104,10 @@ def run_search(args: argparse.Namespace) -> int:
         if args.json:
             print_json(counts)
         else:
-            print(f"{result.total} matching lines in {result.files} files" + ("" if result.complete else " (budget ran out: at least)"))
+            print(
+                f"{result.total} matching lines in {result.files} files"
+                + ("" if result.complete else " (budget ran out: at least)")
+            )
         return 0 if result.total else 1
     for match in result.matches:
         if args.json:
@@ -107,9 +128,14 @@ def run_search(args: argparse.Namespace) -> int:
 
 def run_symbols(args: argparse.Namespace) -> int:
     query = SymbolQuery(
-        name=args.name, kinds=tuple(args.kind), languages=tuple(args.lang), repos=tuple(args.repo),
-        prefix=args.prefix, fuzzy=args.fuzzy,
-        limit=args.limit if args.limit is not None else args.limit_default, offset=args.offset,
+        name=args.name,
+        kinds=tuple(args.kind),
+        languages=tuple(args.lang),
+        repos=tuple(args.repo),
+        prefix=args.prefix,
+        fuzzy=args.fuzzy,
+        limit=args.limit if args.limit is not None else args.limit_default,
+        offset=args.offset,
     )
     result = Lookup(open_store(args)).symbols(query, references=args.references)
     for hit in result.hits:
@@ -128,7 +154,14 @@ def run_outline(args: argparse.Namespace) -> int:
     repo, path = split_repo_path(args.file)
     meta, roots = Lookup(open_store(args)).outline(repo, path)
     if args.json:
-        print_json({"repo": repo, "path": meta.path, "language": meta.language, "outline": [n.to_json() for n in roots]})
+        print_json(
+            {
+                "repo": repo,
+                "path": meta.path,
+                "language": meta.language,
+                "outline": [n.to_json() for n in roots],
+            }
+        )
         return 0
 
     def walk(nodes: list[OutlineNode], depth: int) -> None:
@@ -157,7 +190,10 @@ def run_repos(args: argparse.Namespace) -> int:
         if args.json:
             print_json(dict(info.__dict__))
         else:
-            print(f"{info.name}  {info.root}  {info.files} files  {info.symbols} symbols  {info.bytes / 1e6:.1f} MB")
+            print(
+                f"{info.name}  {info.root}  {info.files} files  {info.symbols} symbols  "
+                f"{info.bytes / 1e6:.1f} MB"
+            )
     return 0
 
 

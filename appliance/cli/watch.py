@@ -12,7 +12,7 @@ from appliance.cli.common import add_data_option, add_walk_options, open_store, 
 from appliance.cli.index import describe
 from appliance.cli.progress import ProgressBar
 from appliance.errors import UsageError
-from appliance.index.indexer import IndexOptions, Indexer, parse_repo_arg
+from appliance.index.indexer import Indexer, IndexOptions, parse_repo_arg
 from appliance.index.lookup import Lookup
 from appliance.index.watcher import RepoWatcher
 from appliance.metrics import INDEXER_METRICS_PORT
@@ -25,17 +25,28 @@ def register(commands: Any) -> None:
         description="Index PATH[=NAME]... (or every repository already in the index), then follow "
         "changes: files created, changed, deleted or renamed become searchable within a second.",
     )
-    parser.add_argument("repos", nargs="*", metavar="PATH[=NAME]", help="repositories (default: those indexed)")
+    parser.add_argument(
+        "repos", nargs="*", metavar="PATH[=NAME]", help="repositories (default: those indexed)"
+    )
     add_data_option(parser)
     add_walk_options(parser)
-    parser.add_argument("--poll", action="store_true", help="poll instead of inotify (mounts where inotify is blind)")
-    parser.add_argument("--poll-interval", type=float, default=2.0, metavar="SECONDS", help="with --poll (default 2)")
     parser.add_argument(
-        "--rescan-interval", type=float, default=300.0, metavar="SECONDS",
+        "--poll", action="store_true", help="poll instead of inotify (mounts where inotify is blind)"
+    )
+    parser.add_argument(
+        "--poll-interval", type=float, default=2.0, metavar="SECONDS", help="with --poll (default 2)"
+    )
+    parser.add_argument(
+        "--rescan-interval",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
         help="full rescan to repair missed events (default 300)",
     )
     parser.add_argument(
-        "--metrics-bind", default=None, metavar="HOST:PORT",
+        "--metrics-bind",
+        default=None,
+        metavar="HOST:PORT",
         help=f"serve Prometheus metrics here (the image uses 0.0.0.0:{INDEXER_METRICS_PORT})",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each burst of changes")
@@ -43,7 +54,9 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
+    )
     repos = dict(parse_repo_arg(a) for a in args.repos)
     store = open_store(args, writable=True)
     if not repos:

@@ -10,7 +10,7 @@ import os
 import zlib
 from dataclasses import dataclass, field
 
-from appliance.index.records import pack_tail
+from appliance.index.records import pack, pack_file_symbols
 from appliance.index.symbols import ParseBudgetExceeded
 from appliance.index.trigrams import file_trigrams
 from appliance.plugins.languages import LanguageRegistry, LanguageSpec
@@ -21,6 +21,7 @@ COMPRESSION_LEVEL = 1  # fast to write; decompression speed barely depends on th
 @dataclass
 class Extracted:
     path: str
+    fid: int
     size: int = 0
     mtime_ns: int = 0
     skip: str = ""  # reason the file is not indexed ("binary", "too_large", "unreadable", "vanished")
@@ -28,7 +29,9 @@ class Extracted:
     fingerprint: str = ""
     content: bytes = b""  # zlib-compressed
     trigrams: bytes = b""  # sorted unique uint32 trigram codes
-    symbols: list[tuple[bool, str, bytes]] = field(default_factory=list)  # (is_def, name, record tail)
+    definitions: list[tuple[bytes, bytes]] = field(default_factory=list)  # (key, record), sorted
+    references: list[tuple[bytes, bytes]] = field(default_factory=list)
+    outline: bytes = b""  # the file's records for `filesyms` (see records.pack_file_symbols)
     note: str = ""  # indexed, but with a caveat ("parse_budget", "parse_error")
 
 
@@ -47,8 +50,8 @@ def set_registry(registry: LanguageRegistry) -> None:
     _registry = registry
 
 
-def extract(root: str, path: str, max_size: int) -> Extracted:
-    result = Extracted(path)
+def extract(root: str, path: str, fid: int, max_size: int) -> Extracted:
+    result = Extracted(path, fid)
     try:
         with open(os.path.join(root, path), "rb") as f:
             st = os.fstat(f.fileno())
@@ -84,9 +87,14 @@ def extract(root: str, path: str, max_size: int) -> Extracted:
             result.note = "parse_error"
         else:
             lines = data.split(b"\n") if symbols else []
-            result.symbols = [(s.is_definition, s.name, pack_tail(s, lines[s.line - 1])) for s in symbols]
+            packed = [(s.is_definition, pack(fid, s, lines[s.line - 1])) for s in symbols]
+            result.definitions = sorted(kr for is_def, kr in packed if is_def)
+            result.references = sorted(kr for is_def, kr in packed if not is_def)
+    result.outline = pack_file_symbols(
+        [(True, r) for _, r in result.definitions] + [(False, r) for _, r in result.references]
+    )
     return result
 
 
-def extract_many(root: str, paths: list[str], max_size: int) -> list[Extracted]:
-    return [extract(root, p, max_size) for p in paths]
+def extract_many(root: str, work: list[tuple[str, int]], max_size: int) -> list[Extracted]:
+    return [extract(root, path, fid, max_size) for path, fid in work]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from appliance.errors import UsageError
@@ -24,8 +26,10 @@ from appliance.metrics import METRICS, Metrics
 from appliance.plugins.languages import LanguageRegistry, bundled_plugins_dir, load_languages
 
 CHUNK_FILES = 64  # files per task sent to a worker
-BATCH_FILES = 2000  # files per write transaction
-BATCH_BYTES = 48 << 20  # source bytes per write transaction
+BATCH_FILES = 20_000  # files per write transaction
+# Source bytes per write transaction: the merge cost per batch grows with the distinct trigrams
+# it touches, which grow far slower than the batch, so large batches cost less in all.
+BATCH_BYTES = 160 << 20
 POOL_THRESHOLD = 128  # fewer changed files than this are extracted in process
 
 Progress = Callable[[int, int, int, int], None]  # files done, files total, bytes done, bytes total
@@ -67,6 +71,42 @@ def parse_repo_arg(arg: str) -> tuple[str, str]:
     return name, str(root)
 
 
+class _BackgroundWriter:
+    """Writes batches in a thread while the next batch is extracted; at most one batch waits.
+
+    The writer's merge of posting lists is pure CPU: overlapping it with extraction keeps both
+    cores busy. Leaving the `with` block waits for every batch, and re-raises a writer's error."""
+
+    def __init__(self, write: Callable[[list[ex.Extracted]], None]) -> None:
+        self.write = write
+        self.queue: queue.Queue[list[ex.Extracted] | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="index-writer", daemon=True)
+
+    def __enter__(self) -> _BackgroundWriter:
+        self.thread.start()
+        return self
+
+    def put(self, batch: list[ex.Extracted]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.write(batch)
+                except BaseException as e:  # handed to the extracting thread
+                    self.error = e
+
+    def __exit__(self, *exc: object) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and exc[0] is None:
+            raise self.error
+
+
 class Indexer:
     def __init__(
         self,
@@ -98,29 +138,33 @@ class Indexer:
         if deleted:
             summary.deleted += self._write(name, [], deleted).deleted
 
+        work = self._assign_fids([c.path for c in todo], {path: meta.fid for path, meta in known.items()})
         total_bytes = sum(c.size for c in todo)
         done_files = done_bytes = 0
         batch: list[ex.Extracted] = []
         batch_bytes = 0
         self.metrics.index_queue_depth.set(len(todo))
-        for result in self._extract(root, [c.path for c in todo]):
-            done_files += 1
-            done_bytes += result.size
-            if result.skip:
-                summary.skipped[result.skip] += 1
-                self.metrics.index_skipped.labels(result.skip).inc()
-            if result.note:
-                summary.notes[result.note] += 1
-            batch.append(result)
-            batch_bytes += result.size
-            if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
-                self._add_stats(summary, self._write(name, batch, []))
-                self.metrics.index_queue_depth.set(len(todo) - done_files)
-                batch, batch_bytes = [], 0
-            if progress is not None:
-                progress(done_files, len(todo), done_bytes, total_bytes)
-        if batch or not todo:
-            self._add_stats(summary, self._write(name, batch, []))
+        with _BackgroundWriter(
+            lambda files: self._add_stats(summary, self._write(name, files, []))
+        ) as writer:
+            for result in self._extract(root, work):
+                done_files += 1
+                done_bytes += result.size
+                if result.skip:
+                    summary.skipped[result.skip] += 1
+                    self.metrics.index_skipped.labels(result.skip).inc()
+                if result.note:
+                    summary.notes[result.note] += 1
+                batch.append(result)
+                batch_bytes += result.size
+                if len(batch) >= BATCH_FILES or batch_bytes >= BATCH_BYTES:
+                    writer.put(batch)
+                    self.metrics.index_queue_depth.set(len(todo) - done_files)
+                    batch, batch_bytes = [], 0
+                if progress is not None:
+                    progress(done_files, len(todo), done_bytes, total_bytes)
+            if batch or not todo:
+                writer.put(batch)
         self.metrics.index_queue_depth.set(0)
         summary.seconds = time.monotonic() - started
         return summary
@@ -131,7 +175,7 @@ class Indexer:
         A path that is no longer a regular file the walk would index leaves the index."""
         walk = Walk(root, self.options.walk)
         max_size = self.options.walk.max_file_size
-        results: list[ex.Extracted] = []
+        wanted: list[str] = []
         deleted: list[str] = []
         for path in sorted(set(paths)):
             full = os.path.join(root, path)
@@ -143,8 +187,18 @@ class Indexer:
             ):
                 deleted.append(path)
                 continue
-            results.append(ex.extract(root, path, max_size))
+            wanted.append(path)
+        with self.store.read() as txn:
+            known = {p: fid for p in wanted if (fid := self.store.fid_of(txn, name, p)) is not None}
+        results = [ex.extract(root, path, fid, max_size) for path, fid in self._assign_fids(wanted, known)]
         return self._write(name, results, deleted)
+
+    def _assign_fids(self, paths: list[str], known: Mapping[str, int]) -> list[tuple[str, int]]:
+        """(path, file id): a known file keeps its id, a new one gets a fresh id reserved now."""
+        new = [p for p in paths if p not in known]
+        first = self.writer.reserve_fids(len(new)) if new else 0
+        fresh = {p: first + i for i, p in enumerate(new)}
+        return [(p, known[p] if p in known else fresh[p]) for p in paths]
 
     def _add_stats(self, summary: Summary, stats: BatchStats) -> None:
         summary.indexed += stats.files
@@ -179,7 +233,7 @@ class Indexer:
                     break
                 meta = self.store.file_meta(txn, FID.unpack(fid)[0])
                 if meta is not None:
-                    known[meta.path] = meta
+                    known[meta.path] = replace(meta, fid=FID.unpack(fid)[0])
         return known
 
     def _changed(self, candidate: Candidate, meta: FileMeta | None) -> bool:
@@ -188,13 +242,13 @@ class Indexer:
         plugin = self.registry.for_path(candidate.path)
         return (plugin.fingerprint if plugin else "") != meta.fingerprint
 
-    def _extract(self, root: str, paths: list[str]) -> Iterator[ex.Extracted]:
+    def _extract(self, root: str, work: list[tuple[str, int]]) -> Iterator[ex.Extracted]:
         max_size = self.options.walk.max_file_size
-        if len(paths) < POOL_THRESHOLD or self.options.workers <= 1:
-            for path in paths:
-                yield ex.extract(root, path, max_size)
+        if len(work) < POOL_THRESHOLD or self.options.workers <= 1:
+            for path, fid in work:
+                yield ex.extract(root, path, fid, max_size)
             return
-        chunks = [paths[i : i + CHUNK_FILES] for i in range(0, len(paths), CHUNK_FILES)]
+        chunks = [work[i : i + CHUNK_FILES] for i in range(0, len(work), CHUNK_FILES)]
         # spawn, not fork: this process holds an LMDB environment, which must not cross a fork.
         context = multiprocessing.get_context("spawn")
         specs = self.registry.specs()

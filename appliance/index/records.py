@@ -41,12 +41,20 @@ class Record:
     is_definition: bool = True
 
 
-def pack_tail(symbol: Symbol, line_text: bytes) -> bytes:
-    """Everything of a record but its file id (workers do not know ids; the writer prefixes it)."""
-    head = HEAD.pack(0, symbol.line, symbol.column, symbol.end_line, symbol.end_column)[4:]
-    fields = [_clip(s.encode("utf-8", "surrogateescape"), MAX_FIELD) for s in (symbol.kind, symbol.name, symbol.container)]
+def pack(fid: int, symbol: Symbol, line_text: bytes) -> tuple[bytes, bytes]:
+    """(key, record) of a symbol. The key is derived from the stored, clipped name, so that
+    deleting the record later (from `record_key`) finds the same key."""
+    head = HEAD.pack(fid, symbol.line, symbol.column, symbol.end_line, symbol.end_column)
+    kind, name, container = (
+        _clip(s.encode("utf-8", "surrogateescape"), MAX_FIELD) for s in (symbol.kind, symbol.name, symbol.container)
+    )
     signature = _clip(line_text.strip().replace(b"\0", b""), MAX_SIGNATURE) if symbol.is_definition else b""
-    return head + b"\0".join([*fields, signature])
+    return name_key(name.decode("utf-8", "replace")), b"\0".join([head + kind, name, container, signature])
+
+
+def record_key(record: bytes) -> bytes:
+    """The key a stored record lives under."""
+    return name_key(unpack(record).name)
 
 
 def _clip(data: bytes, limit: int) -> bytes:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import lmdb
 
@@ -79,6 +79,7 @@ class FileMeta:
     mtime_ns: int
     symbols: int
     fingerprint: str  # of the plugin that parsed it; a changed plugin re-parses the file
+    fid: int = 0  # filled in by readers that know it; not stored
 
     def to_json(self) -> bytes:
         return json.dumps(
@@ -93,14 +94,16 @@ class FileMeta:
 class Store:
     """An open index. Use `Store.open`; one instance per data dir per process."""
 
-    _open: dict[Path, Store] = {}
+    _open: ClassVar[dict[Path, Store]] = {}
     _open_lock = threading.Lock()
 
     def __init__(self, path: Path, env: lmdb.Environment, writable: bool) -> None:
         self.path = path
         self.env = env
         self.writable = writable
-        self.dbs = {name: env.open_db(name.encode(), dupsort=name in DUPSORT, create=writable) for name in DATABASES}
+        self.dbs = {
+            name: env.open_db(name.encode(), dupsort=name in DUPSORT, create=writable) for name in DATABASES
+        }
         self._resizing = threading.Condition()
         self._readers = 0
         self._writer_lock_file: Any = None
@@ -123,8 +126,14 @@ class Store:
             path.mkdir(parents=True, exist_ok=True)
             try:
                 env = lmdb.open(
-                    str(path), map_size=INITIAL_MAP_SIZE, max_dbs=MAX_DBS, readonly=False,
-                    max_readers=512, readahead=False, metasync=True, sync=True,
+                    str(path),
+                    map_size=INITIAL_MAP_SIZE,
+                    max_dbs=MAX_DBS,
+                    readonly=False,
+                    max_readers=512,
+                    readahead=False,
+                    metasync=True,
+                    sync=True,
                 )
             except lmdb.Error as e:
                 raise IndexError_(f"cannot open the index in {path}: {e}") from e
@@ -227,9 +236,7 @@ class Store:
     # Small helpers shared by the writer and the readers.
 
     def repos(self, txn: lmdb.Transaction) -> dict[str, RepoInfo]:
-        return {
-            key.decode(): RepoInfo.from_json(value) for key, value in txn.cursor(db=self.dbs["repos"])
-        }
+        return {key.decode(): RepoInfo.from_json(value) for key, value in txn.cursor(db=self.dbs["repos"])}
 
     def file_meta(self, txn: lmdb.Transaction, fid: int) -> FileMeta | None:
         data = txn.get(FID.pack(fid), db=self.dbs["files"])

@@ -40,6 +40,13 @@ class TagsExtractor:
     def __init__(self, language: ts.Language, query_source: str) -> None:
         self.language = language
         self.query = ts.Query(language, query_source)  # raises ts.QueryError on a bad query
+        # capture name → (is definition, kind), for the captures that make symbols
+        self.roles: dict[str, tuple[bool, str]] = {}
+        for index in range(self.query.capture_count):
+            capture = self.query.capture_name(index)
+            role, _, kind = capture.partition(".")
+            if role in ("definition", "reference") and kind:
+                self.roles[capture] = (role == "definition", kind)
 
     def extract(self, source: bytes, budget_seconds: float = 5.0) -> list[Symbol]:
         deadline = time.monotonic() + budget_seconds
@@ -59,7 +66,7 @@ class TagsExtractor:
         matches = ts.QueryCursor(self.query).matches(tree.root_node, _accept_other_predicates)
         if over_budget():
             raise ParseBudgetExceeded(f"tags query exceeded {budget_seconds:g}s")
-        return _symbols_from_matches(matches, source)
+        return _symbols_from_matches(matches, source, self.roles)
 
 
 def _accept_other_predicates(*_: object) -> bool:
@@ -68,7 +75,7 @@ def _accept_other_predicates(*_: object) -> bool:
 
 
 def _symbols_from_matches(
-    matches: list[tuple[int, dict[str, list[ts.Node]]]], source: bytes
+    matches: list[tuple[int, dict[str, list[ts.Node]]]], source: bytes, roles: dict[str, tuple[bool, str]]
 ) -> list[Symbol]:
     # (start byte, -end byte) orders outer nodes before the nodes they contain.
     raw: list[tuple[int, int, str, bool, ts.Node, ts.Node]] = []
@@ -78,10 +85,10 @@ def _symbols_from_matches(
         if not names:
             continue
         for capture, nodes in captures.items():
-            role, _, kind = capture.partition(".")
-            if role not in ("definition", "reference") or not kind:
+            role = roles.get(capture)
+            if role is None:
                 continue
-            is_def = role == "definition"
+            is_def, kind = role
             node, name_node = nodes[0], names[0]
             key = (name_node.start_byte, name_node.end_byte, is_def)
             if key in seen:  # two patterns matching the same name: keep the first

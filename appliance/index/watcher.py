@@ -10,6 +10,7 @@ Desktop's bind mounts from macOS).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -27,8 +28,17 @@ from appliance.metrics import METRICS, Metrics
 log = logging.getLogger(__name__)
 
 WATCH_MASK = (
-    flags.CLOSE_WRITE | flags.MOVED_FROM | flags.MOVED_TO | flags.CREATE | flags.DELETE | flags.MODIFY
-    | flags.ATTRIB | flags.DELETE_SELF | flags.ONLYDIR | flags.DONT_FOLLOW | flags.EXCL_UNLINK
+    flags.CLOSE_WRITE
+    | flags.MOVED_FROM
+    | flags.MOVED_TO
+    | flags.CREATE
+    | flags.DELETE
+    | flags.MODIFY
+    | flags.ATTRIB
+    | flags.DELETE_SELF
+    | flags.ONLYDIR
+    | flags.DONT_FOLLOW
+    | flags.EXCL_UNLINK
 )
 SETTLE_MS = 50  # how long a burst of events may keep arriving before it is handled
 FULL = ""  # the subtree that stands for the whole repository
@@ -144,9 +154,7 @@ class RepoWatcher:
             root = self.repos[repo]
             for subtree in _outermost(subtrees):
                 self.indexer.index(repo, root, under=subtree)
-                changes.paths[repo] = {
-                    p for p in changes.paths.get(repo, set()) if not _within(p, subtree)
-                }
+                changes.paths[repo] = {p for p in changes.paths.get(repo, set()) if not _within(p, subtree)}
         for repo, paths in changes.paths.items():
             if paths:
                 self.indexer.update(repo, self.repos[repo], paths)
@@ -158,7 +166,9 @@ class RepoWatcher:
         assert self._inotify is not None
         top = os.path.join(root, rel) if rel else root
         for current, dirs, _files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(current, d)))
+            dirs[:] = sorted(
+                d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(current, d))
+            )
             folder = os.path.relpath(current, root)
             folder = "" if folder == "." else folder.replace(os.sep, "/")
             try:
@@ -174,10 +184,8 @@ class RepoWatcher:
         assert self._inotify is not None
         for wd, (watched_repo, folder) in list(self._watches.items()):
             if watched_repo == repo and _within(folder, rel):
-                try:
+                with contextlib.suppress(OSError):  # already gone with its folder
                     self._inotify.rm_watch(wd)
-                except OSError:
-                    pass  # already gone with its folder
                 self._watches.pop(wd, None)
 
 

@@ -18,7 +18,7 @@ from pyroaring import BitMap
 
 from appliance.index import trigrams as tg
 from appliance.index.extract import Extracted
-from appliance.index.records import name_key, pack_file_symbols, unpack, unpack_file_symbols
+from appliance.index.records import record_key, unpack_file_symbols
 from appliance.index.store import FID, FileMeta, RepoInfo, Store, path_key
 
 
@@ -114,70 +114,84 @@ class IndexWriter:
 
         return self.store.write_with_growth(work)
 
-    def _apply(self, txn: lmdb.Transaction, repo: str, files: list[Extracted], deleted: list[str]) -> BatchStats:
+    def reserve_fids(self, count: int) -> int:
+        """Set aside `count` new file ids and return the first. Ids are never reused, even after a crash."""
+
+        def work(txn: lmdb.Transaction) -> int:
+            first = int(txn.get(b"next_fid", b"1", db=self.db["meta"]))
+            txn.put(b"next_fid", str(first + count).encode(), db=self.db["meta"])
+            return first
+
+        return self.store.write_with_growth(work)
+
+    def _apply(
+        self, txn: lmdb.Transaction, repo: str, files: list[Extracted], deleted: list[str]
+    ) -> BatchStats:
         stats = BatchStats()
         postings = _Postings()
-        delta_files = delta_symbols = delta_bytes = 0
-        next_fid = int(txn.get(b"next_fid", b"1", db=self.db["meta"]))
+        delta = [0, 0, 0]  # files, symbols, bytes
 
-        for path in deleted:
+        def forget(path: str) -> bool:
             removed = self._remove(txn, repo, path, postings)
             if removed is not None:
-                stats.deleted += 1
-                delta_files -= 1
-                delta_symbols -= removed.symbols
-                delta_bytes -= removed.size
+                delta[0] -= 1
+                delta[1] -= removed.symbols
+                delta[2] -= removed.size
+            return removed is not None
 
+        stats.deleted += sum(forget(path) for path in deleted)
+        definitions: list[tuple[bytes, bytes]] = []
+        references: list[tuple[bytes, bytes]] = []
         for item in files:
             if item.skip:
-                removed = self._remove(txn, repo, item.path, postings)
-                if removed is not None:
-                    delta_files, delta_symbols, delta_bytes = (
-                        delta_files - 1, delta_symbols - removed.symbols, delta_bytes - removed.size,
-                    )
+                stats.deleted += forget(item.path)
                 continue
+            fid_bytes = FID.pack(item.fid)
             pkey = path_key(repo, item.path)
-            fid_bytes = txn.get(pkey, db=self.db["paths"])
             old_codes = np.empty(0, dtype=np.uint32)
-            if fid_bytes is None:
-                fid, next_fid = next_fid, next_fid + 1
-                fid_bytes = FID.pack(fid)
-                txn.put(pkey, fid_bytes, db=self.db["paths"])
-                delta_files += 1
-            else:
-                fid = FID.unpack(fid_bytes)[0]
+            if txn.get(pkey, db=self.db["paths"]) == fid_bytes:  # the same file, changed
                 old_meta = FileMeta.from_json(txn.get(fid_bytes, db=self.db["files"]))
                 old_codes = self._old_trigrams(txn, fid_bytes)
                 self._delete_symbols(txn, fid_bytes)
-                delta_symbols -= old_meta.symbols
-                delta_bytes -= old_meta.size
-            postings.change(fid, old_codes, np.frombuffer(item.trigrams, dtype=np.uint32))
-            entries = []
-            for is_def, _name, tail in item.symbols:
-                record = fid_bytes + tail
-                key = name_key(unpack(record).name)
-                txn.put(key, record, dupdata=True, db=self.db["defs" if is_def else "refs"])
-                entries.append((is_def, record))
-            txn.put(fid_bytes, pack_file_symbols(entries), db=self.db["filesyms"])
+                delta[1] -= old_meta.symbols
+                delta[2] -= old_meta.size
+            else:  # new here (or replaced under another id meanwhile)
+                forget(item.path)
+                txn.put(pkey, fid_bytes, db=self.db["paths"])
+                delta[0] += 1
+            postings.change(item.fid, old_codes, np.frombuffer(item.trigrams, dtype=np.uint32))
+            definitions.extend(item.definitions)
+            references.extend(item.references)
+            symbols = len(item.definitions) + len(item.references)
+            txn.put(fid_bytes, item.outline, db=self.db["filesyms"])
             txn.put(fid_bytes, item.content, db=self.db["content"])
-            meta = FileMeta(repo, item.path, item.language, item.size, item.mtime_ns, len(entries), item.fingerprint)
+            meta = FileMeta(
+                repo, item.path, item.language, item.size, item.mtime_ns, symbols, item.fingerprint
+            )
             txn.put(fid_bytes, meta.to_json(), db=self.db["files"])
             stats.files += 1
-            stats.symbols += len(entries)
+            stats.symbols += symbols
             stats.bytes += item.size
             stats.by_language[item.language or "text"] += 1
-            stats.symbols_by_language[item.language or "text"] += len(entries)
-            delta_symbols += len(entries)
-            delta_bytes += item.size
+            stats.symbols_by_language[item.language or "text"] += symbols
+            delta[1] += symbols
+            delta[2] += item.size
 
+        for db, items in (("defs", definitions), ("refs", references)):
+            if items:
+                items.sort()
+                txn.cursor(db=self.db[db]).putmulti(items, dupdata=True)
         postings.apply(txn, self.db["trigrams"])
-        txn.put(b"next_fid", str(next_fid).encode(), db=self.db["meta"])
         info = RepoInfo.from_json(txn.get(repo.encode(), db=self.db["repos"]))
         txn.put(
             repo.encode(),
             RepoInfo(
-                repo, info.root, info.files + delta_files, info.symbols + delta_symbols,
-                info.bytes + delta_bytes, time.time(),
+                repo,
+                info.root,
+                info.files + delta[0],
+                info.symbols + delta[1],
+                info.bytes + delta[2],
+                time.time(),
             ).to_json(),
             db=self.db["repos"],
         )
@@ -192,7 +206,7 @@ class IndexWriter:
         if blob is None:
             return
         for is_def, record in unpack_file_symbols(blob):
-            txn.delete(name_key(unpack(record).name), record, db=self.db["defs" if is_def else "refs"])
+            txn.delete(record_key(record), record, db=self.db["defs" if is_def else "refs"])
 
     def _remove(self, txn: lmdb.Transaction, repo: str, path: str, postings: _Postings) -> FileMeta | None:
         pkey = path_key(repo, path)

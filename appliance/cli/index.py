@@ -51,7 +51,8 @@ def summary_json(summary: Summary) -> dict[str, Any]:
     data["skipped"] = dict(summary.skipped)
     data["notes"] = dict(summary.notes)
     data["seconds"] = round(summary.seconds, 3)
-    return json.loads(json.dumps(data))
+    result: dict[str, Any] = json.loads(json.dumps(data))
+    return result
 
 
 def describe(summary: Summary) -> str:

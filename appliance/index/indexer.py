@@ -6,6 +6,7 @@ file whose size, mtime and plugin fingerprint match what the index holds.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import queue
@@ -13,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -253,16 +254,17 @@ class Indexer:
         context = multiprocessing.get_context("spawn")
         specs = self.registry.specs()
         with ProcessPoolExecutor(self.options.workers, context, ex.init_worker, (specs,)) as pool:
-            pending: set[Future[list[ex.Extracted]]] = set()
             queued = iter(chunks)
-            for chunk in queued:  # keep a bounded number of chunks in flight
-                pending.add(pool.submit(ex.extract_many, root, chunk, max_size))
-                if len(pending) >= self.options.workers * 4:
-                    break
+            # A bounded number of chunks in flight: results are consumed as they come, in order of completion.
+            pending = {
+                pool.submit(ex.extract_many, root, chunk, max_size)
+                for chunk in itertools.islice(queued, self.options.workers * 4)
+            }
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     yield from future.result()
-                    chunk = next(queued, None)
-                    if chunk is not None:
-                        pending.add(pool.submit(ex.extract_many, root, chunk, max_size))
+                    pending.update(
+                        pool.submit(ex.extract_many, root, chunk, max_size)
+                        for chunk in itertools.islice(queued, 1)
+                    )

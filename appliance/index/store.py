@@ -10,6 +10,7 @@ its own directory beside the old one and renamed into place when complete):
 
 from __future__ import annotations
 
+import builtins
 import fcntl
 import json
 import os
@@ -62,11 +63,11 @@ class RepoInfo:
     bytes: int = 0
     indexed_at: float = 0.0  # when a batch for this repo last committed
 
-    def to_json(self) -> bytes:
+    def to_json(self) -> builtins.bytes:
         return json.dumps(self.__dict__).encode()
 
     @classmethod
-    def from_json(cls, data: bytes) -> RepoInfo:
+    def from_json(cls, data: builtins.bytes) -> RepoInfo:
         return cls(**json.loads(data))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 import tree_sitter as ts
 
@@ -69,7 +70,12 @@ class TagsExtractor:
         return _symbols_from_matches(matches, source, self.roles)
 
 
-def _accept_other_predicates(*_: object) -> bool:
+def _accept_other_predicates(
+    predicate: str,
+    args: list[tuple[str, Literal["capture", "string"]]],
+    pattern_index: int,
+    captures: dict[str, list[ts.Node]],
+) -> bool:
     # #eq?, #match? and #any-of? are built in; directives such as #strip! only shape doc captures.
     return True
 

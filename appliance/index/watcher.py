@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from inotify_simple import INotify, flags
+from inotify_simple import Event, INotify, flags
 
 from appliance.index.indexer import Indexer
 from appliance.index.walker import IGNORE_FILES
@@ -118,8 +118,8 @@ class RepoWatcher:
                 self.rescan()
                 next_rescan = time.monotonic() + self.rescan_seconds
 
-    def _collect(self, event: object, changes: Changes) -> None:
-        wd, mask, _cookie, name = event  # type: ignore[misc]
+    def _collect(self, event: Event, changes: Changes) -> None:
+        wd, mask, name = event.wd, event.mask, event.name
         if mask & flags.Q_OVERFLOW:
             log.warning("inotify queue overflowed; rescanning every repository")
             for repo in self.repos:

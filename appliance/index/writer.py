@@ -46,7 +46,7 @@ class _Postings:
         else:
             self.added.append((new, fid))
 
-    def apply(self, txn: lmdb.Transaction, db: object) -> None:
+    def apply(self, txn: lmdb.Transaction, db: lmdb._Database) -> None:
         for pairs, adding in ((self.removed, False), (self.added, True)):
             for code, fids in _grouped(pairs):
                 key = tg.key(code)

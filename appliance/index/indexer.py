@@ -10,6 +10,7 @@ import itertools
 import multiprocessing
 import os
 import queue
+import shutil
 import threading
 import time
 from collections import Counter
@@ -20,7 +21,16 @@ from pathlib import Path
 
 from appliance.errors import UsageError
 from appliance.index import extract as ex
-from appliance.index.store import FID, FileMeta, Store, path_key
+from appliance.index.store import (
+    FID,
+    FileMeta,
+    Store,
+    index_dir,
+    outdated_index,
+    path_key,
+    remove_old_versions,
+    repo_roots,
+)
 from appliance.index.walker import Candidate, Walk, WalkOptions
 from appliance.index.writer import BatchStats, IndexWriter
 from appliance.metrics import METRICS, Metrics
@@ -70,6 +80,29 @@ def parse_repo_arg(arg: str) -> tuple[str, str]:
     if not name or "/" in name or "\0" in name or name in (".", ".."):
         raise UsageError(f"{arg}: invalid repository name {name!r}")
     return name, str(root)
+
+
+def rebuild_outdated(data_dir: Path, options: IndexOptions | None = None) -> list[Summary]:
+    """After a schema change: build the current format beside the old index, from the old index's
+    list of repositories, and rename it into place when complete. Readers of the old version are
+    undisturbed until the rename; an interrupted rebuild starts over on the next run."""
+    old = outdated_index(data_dir)
+    if old is None:
+        return []
+    current = index_dir(data_dir)
+    building = current.with_name(current.name + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    store = Store.open_at(building, writable=True)
+    try:
+        indexer = Indexer(store, options)
+        summaries = [
+            indexer.index(name, root) for name, root in repo_roots(old).items() if os.path.isdir(root)
+        ]
+    finally:
+        store.close()
+    os.rename(building, current)
+    remove_old_versions(data_dir)
+    return summaries
 
 
 class _BackgroundWriter:

@@ -152,10 +152,18 @@ class Store:
         """Close every open store (tests, and before a process forks)."""
         with cls._open_lock:
             for store in cls._open.values():
-                store.env.close()
-                if store._writer_lock_file is not None:
-                    store._writer_lock_file.close()
+                store._close()
             cls._open.clear()
+
+    def close(self) -> None:
+        with self._open_lock:
+            self._open.pop(self.path.resolve(), None)
+            self._close()
+
+    def _close(self) -> None:
+        self.env.close()
+        if self._writer_lock_file is not None:
+            self._writer_lock_file.close()
 
     def _take_writer_lock(self) -> None:
         lock = open(self.path / "writer.lock", "a+")  # noqa: SIM115 (held for the store's life)
@@ -246,6 +254,25 @@ class Store:
     def fid_of(self, txn: lmdb.Transaction, repo: str, path: str) -> int | None:
         data = txn.get(path_key(repo, path), db=self.dbs["paths"])
         return int(FID.unpack(data)[0]) if data is not None else None
+
+
+def outdated_index(data_dir: Path) -> Path | None:
+    """The newest index of an older schema, when the current schema has none yet."""
+    if index_dir(data_dir).exists():
+        return None
+    older = [p for p in data_dir.glob("index-v*") if p.name[len("index-v") :].isdigit()]
+    return max(older, key=lambda p: int(p.name[len("index-v") :]), default=None)
+
+
+def repo_roots(path: Path) -> dict[str, str]:
+    """Repository names and roots of any index version (the `repos` records keep these two keys)."""
+    env = lmdb.open(str(path), readonly=True, lock=False, max_dbs=MAX_DBS)
+    try:
+        with env.begin() as txn:
+            repos = env.open_db(b"repos", txn=txn, create=False)
+            return {key.decode(): json.loads(value)["root"] for key, value in txn.cursor(db=repos)}
+    finally:
+        env.close()
 
 
 def remove_old_versions(data_dir: Path) -> None:

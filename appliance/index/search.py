@@ -8,6 +8,7 @@ lines goes on past the cap until the budget runs out (`complete` says whether it
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from collections import OrderedDict
@@ -19,13 +20,15 @@ import re2
 from pyroaring import BitMap
 
 from appliance.errors import UsageError
-from appliance.index.plan import ALL, Plan, plan_literal, plan_regex
+from appliance.index.plan import Plan, plan_literal, plan_regex
 from appliance.index.store import FID, FileMeta, Store
 from appliance.metrics import METRICS, Metrics
 
 MAX_PATTERN = 4096  # bytes; longer patterns are refused, not truncated
 MAX_LIMIT = 10_000
 RE2_MAX_MEM = 64 << 20
+# A line break written as an escape: \n, \x0A or \x{A}, not preceded by an escaping backslash.
+LINE_BREAK_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\(?:n|x0[aA]|x\{0*[aA]\})")
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,9 @@ class Match:
     after: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {"repo": self.repo, "path": self.path, "line": self.line, "column": self.column, "text": self.text}
+        return {
+            "repo": self.repo, "path": self.path, "line": self.line, "column": self.column, "text": self.text,
+        }
 
 
 @dataclass
@@ -73,22 +78,47 @@ def compile_pattern(query: SearchQuery) -> re2._Regexp:
         raise UsageError("the search pattern is empty")
     if "\0" in raw:
         raise UsageError("the search pattern contains a NUL byte")
-    if len(raw.encode("utf-8", "surrogateescape")) > MAX_PATTERN:
+    try:
+        encoded = raw.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise UsageError(f"the search pattern {raw!r} holds a lone surrogate, not text") from None
+    if len(encoded) > MAX_PATTERN:
         raise UsageError(f"the search pattern is longer than {MAX_PATTERN} bytes")
-    if "\n" in raw or (query.regex and "\\n" in raw):
+    if "\n" in raw or (query.regex and LINE_BREAK_ESCAPE.search(raw)):
         raise UsageError("the pattern matches a line break; search matches within one line (as ripgrep does)")
-    source = raw if query.regex else re2.escape(raw)
     options = re2.Options()
     options.max_mem = RE2_MAX_MEM
     options.case_sensitive = not query.ignore_case
     options.log_errors = False
     try:
-        return re2.compile(("(?m)" + source).encode("utf-8", "surrogateescape"), options)
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, passed through with surrogateescape
+        if query.regex:
+            raise UsageError(
+                f"the regex {raw!r} is not valid UTF-8; search for such bytes with a literal pattern"
+            ) from None
+        return _bytes_literal(encoded, query.ignore_case, options)
+    source = raw if query.regex else re2.escape(raw)
+    try:
+        return re2.compile(b"(?m)" + source.encode("utf-8"), options)
     except re2.error as e:
         detail = e.args[0] if e.args else e
         if isinstance(detail, bytes):
             detail = detail.decode("utf-8", "replace")
         raise UsageError(f"invalid regex {raw!r}: {str(detail).replace('(?m)', '', 1)}") from e
+
+
+def _bytes_literal(literal: bytes, ignore_case: bool, options: re2.Options) -> re2._Regexp:
+    """A literal holding bytes that are not UTF-8 matches them byte for byte (RE2's Latin-1 mode),
+    folding ASCII letters only under -i, as the index does."""
+    parts = []
+    for byte in literal:
+        char = chr(byte)
+        folds = ignore_case and char.isascii() and char.isalpha()
+        parts.append(f"[{char.lower()}{char.upper()}]" if folds else f"\\x{byte:02x}")
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.case_sensitive = True
+    return re2.compile("".join(parts).encode("ascii"), options)
 
 
 class ContentCache:
@@ -174,7 +204,8 @@ class Searcher:
 
     def _candidates(self, txn: lmdb.Transaction, plan: Plan) -> BitMap:
         if plan.op == "all":
-            return BitMap(FID.unpack(k)[0] for k in txn.cursor(db=self.store.dbs["files"]).iternext(values=False))
+            keys = txn.cursor(db=self.store.dbs["files"]).iternext(values=False)
+            return BitMap(FID.unpack(k)[0] for k in keys)
         if plan.op == "tri":
             data = txn.get(plan.trigram, db=self.store.dbs["trigrams"])
             return BitMap.deserialize(data) if data is not None else BitMap()
@@ -226,7 +257,9 @@ def matching_lines(regex: re2._Regexp, data: bytes, may_span: bool) -> list[tupl
     return found
 
 
-def _match(meta: FileMeta, data: bytes, start: int, end: int, number: int, column: int, context: int) -> Match:
+def _match(
+    meta: FileMeta, data: bytes, start: int, end: int, number: int, column: int, context: int
+) -> Match:
     before: list[bytes] = []
     after: list[bytes] = []
     if context and start > 0:
@@ -245,7 +278,10 @@ def _text(line: bytes) -> str:
     return line.rstrip(b"\r").decode("utf-8", "replace")
 
 
-def _glob_filter(globs: tuple[str, ...]) -> tuple[pathspec.GitIgnoreSpec | None, pathspec.GitIgnoreSpec | None]:
+GlobFilter = tuple[pathspec.GitIgnoreSpec | None, pathspec.GitIgnoreSpec | None]
+
+
+def _glob_filter(globs: tuple[str, ...]) -> GlobFilter:
     include = [g for g in globs if not g.startswith("!")]
     exclude = [g[1:] for g in globs if g.startswith("!")]
     return (
@@ -254,11 +290,7 @@ def _glob_filter(globs: tuple[str, ...]) -> tuple[pathspec.GitIgnoreSpec | None,
     )
 
 
-def _wanted(
-    meta: FileMeta,
-    query: SearchQuery,
-    globs: tuple[pathspec.GitIgnoreSpec | None, pathspec.GitIgnoreSpec | None],
-) -> bool:
+def _wanted(meta: FileMeta, query: SearchQuery, globs: GlobFilter) -> bool:
     if query.repos and meta.repo not in query.repos:
         return False
     if query.languages and meta.language not in query.languages:

@@ -1,13 +1,15 @@
 """Fixtures for the index engine's tests: a small repository on disk, indexed into real LMDB files.
 
-`Store` caches one environment per data dir per process, so every test ends with
-`Store.close_all()`; a test that reopens a store (read-only, or after a simulated restart) calls it
-too.
+`small` is SMALL_REPO indexed; `make(files)` writes another repository and opens its store (the
+test indexes it). `Store` caches one environment per data dir per process, so every test ends with
+`Store.close_all()`; a test that reopens a store (read-only, after a simulated restart) calls it too.
+Test modules import nothing from here (conftest modules are not importable by name): `Indexed`
+appears in their annotations only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from appliance.index.lookup import Lookup
 from appliance.index.search import Searcher, SearchQuery, SearchResult
 from appliance.index.store import Store
 from appliance.metrics import Metrics
+from appliance.plugins.languages import LanguageRegistry, bundled_plugins_dir, load_languages
 
 USERS_PY = """\
 import os
@@ -90,6 +93,9 @@ class Indexed:
     metrics: Metrics
     name: str = "repo"
 
+    def write(self, files: Mapping[str, str | bytes]) -> None:
+        write_files(self.root, files)
+
     def index(self) -> Summary:
         return self.indexer.index(self.name, str(self.root))
 
@@ -105,17 +111,34 @@ class Indexed:
         return Lookup(self.store, self.metrics)
 
 
+Make = Callable[..., Indexed]
+_bundled: list[LanguageRegistry] = []
+
+
+def bundled_registry() -> LanguageRegistry:
+    """The bundled language plugins, loaded once per test session (compiling the queries takes ~1 s)."""
+    if not _bundled:
+        registry, failed = load_languages([bundled_plugins_dir()])
+        assert not failed, failed
+        _bundled.append(registry)
+    return _bundled[0]
+
+
 def make_index(
-    tmp_path: Path, files: Mapping[str, str | bytes], options: IndexOptions | None = None
+    base: Path, files: Mapping[str, str | bytes], options: IndexOptions | None = None
 ) -> Indexed:
-    """Write `files` under tmp_path/repo and open a writable store in tmp_path/data (not indexed yet)."""
-    root = tmp_path / "repo"
-    root.mkdir(exist_ok=True)
+    """Write `files` under base/repo and open a writable store in base/data (not indexed yet).
+
+    With `options` naming other plugin roots, the indexer loads those; else the bundled plugins."""
+    root = base / "repo"
+    root.mkdir(parents=True, exist_ok=True)
     write_files(root, files)
-    data = tmp_path / "data"
+    data = base / "data"
     metrics = Metrics(CollectorRegistry())
     store = Store.open(data, writable=True)
-    indexer = Indexer(store, options or IndexOptions(workers=1), metrics=metrics)
+    options = options or IndexOptions(workers=1)
+    registry = bundled_registry() if options.plugin_roots == (bundled_plugins_dir(),) else None
+    indexer = Indexer(store, options, registry, metrics)
     return Indexed(root, data, store, indexer, metrics)
 
 
@@ -132,3 +155,14 @@ def small(tmp_path: Path) -> Indexed:
     summary = indexed.index()
     assert summary.indexed == len(SMALL_REPO), summary
     return indexed
+
+
+@pytest.fixture
+def make(tmp_path: Path) -> Make:
+    """make(files, options=None): a new repository and store, each call in its own folder."""
+    calls = iter(range(1_000_000))
+
+    def build(files: Mapping[str, str | bytes], options: IndexOptions | None = None) -> Indexed:
+        return make_index(tmp_path / f"r{next(calls)}", files, options)
+
+    return build

@@ -5,6 +5,7 @@ stop it (KillSignal= to its process group, SIGKILL after TimeoutStopSec=)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import os
@@ -75,9 +76,10 @@ class Service:
         self._stop_requested = False
         self._limit = StartLimit(unit.start_limit_interval, unit.start_limit_burst)
         self._backoff = Backoff(unit.restart_sec, unit.start_limit_interval)
-        self._up = runtime.metrics.unit_up.labels(unit=unit.name)
-        self._up.set(0)
-        self._restart_counter = runtime.metrics.unit_restarts.labels(unit=unit.name)
+        # The unit label is the short name ("prometheus"), as the alert rules and dashboard use it.
+        self._metrics = runtime.metrics
+        self._metrics.unit_up.labels(unit=unit.short_name).set(0)
+        self._restart_counter = runtime.metrics.unit_restarts.labels(unit=unit.short_name)
 
     def open_notify_socket(self, directory: Path) -> None:
         if self.unit.type is ServiceType.NOTIFY:
@@ -124,10 +126,21 @@ class Service:
         if (state, reason) == (self.state, self.reason):
             return
         self.state, self.reason, self.since = state, reason, time.time()
-        self._up.set(1 if state is State.ACTIVE else 0)
+        self._export_up()
         level = logging.WARNING if state is State.FAILED else logging.INFO
         log.log(level, "%s: %s%s", self.unit.name, state.value, f" ({reason})" if reason else "")
         self._rt.changes.notify()
+
+    def _export_up(self) -> None:
+        """appliance_unit_up: 1 while active, 0 while it should run but does not. A skipped unit
+        (a Condition not met: Grafana left out of the image) and a finished oneshot have no series,
+        so "up == 0" alerts only for units that are really down."""
+        name = self.unit.short_name
+        if self.state in (State.SKIPPED, State.EXITED):
+            with contextlib.suppress(KeyError):
+                self._metrics.unit_up.remove(name)
+        else:
+            self._metrics.unit_up.labels(unit=name).set(1 if self.state is State.ACTIVE else 0)
 
     async def _run(self) -> None:
         try:

@@ -41,7 +41,7 @@ class Harness:
         await self.until(lambda: all(self.state(name) is state for name, state in expected.items()))
 
     def sample(self, metric: str, unit: str) -> float | None:
-        return self.metrics.registry.get_sample_value(metric, {"unit": f"{unit}.service"})
+        return self.metrics.registry.get_sample_value(metric, {"unit": unit})
 
 
 @asynccontextmanager
@@ -206,6 +206,8 @@ def test_condition_path_exists_skips_without_failing_dependents(units_dir: Path,
         async with supervising(units_dir) as h:
             await h.states(grafana=State.SKIPPED, negated=State.SKIPPED, user=State.ACTIVE)
             assert "was not met" in h.supervisor.status("grafana")[0].reason
+            assert h.sample("appliance_unit_up", "grafana") is None  # no "down" series to alert on
+            assert h.sample("appliance_unit_up", "user") == 1
             await poll(lambda: read_log(log) == ["user"])
 
     run(scenario)
@@ -227,6 +229,7 @@ def test_a_failed_requirement_keeps_dependents_from_starting(units_dir: Path, lo
             reason = h.supervisor.status("db")[0].reason
             assert reason == "main process exited with status 3 before it was ready"
             assert h.supervisor.status("web")[0].reason == "required unit db.service is failed"
+            assert h.sample("appliance_unit_up", "web") == 0
             await poll(lambda: "report" in read_log(log))
 
     run(scenario)

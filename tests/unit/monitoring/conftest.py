@@ -24,7 +24,7 @@ from appliance.metrics import Metrics
 MONITORING = Path(__file__).resolve().parents[3] / "monitoring"
 RULES_DIR = MONITORING / "prometheus" / "rules"
 
-APT_PACKAGES = {"promtool": "prometheus", "amtool": "prometheus-alertmanager"}
+APT_PACKAGES = {"promtool": "prometheus", "amtool": "prometheus-alertmanager", "prometheus": "prometheus"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,12 @@ def promtool() -> Tool:
 @pytest.fixture(scope="session")
 def amtool() -> Tool:
     return find_tool("amtool")
+
+
+@pytest.fixture(scope="session")
+def prometheus_server() -> Tool:
+    """The Prometheus server binary itself."""
+    return find_tool("prometheus")
 
 
 # The series a family of each type exports, by suffix (`_created` left out: nothing queries it).

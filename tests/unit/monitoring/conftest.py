@@ -1,7 +1,8 @@
-"""Fixtures for the monitoring/ tests: the real promtool and amtool, and the appliance's metrics.
+"""Fixtures for the monitoring/ tests: the real tools, the appliance's metrics and the rules.
 
-promtool comes with Debian's `prometheus` package, amtool with `prometheus-alertmanager`. Without
-them a test skips, except under CI=true, where a missing tool fails the test: CI installs both.
+promtool and the prometheus server come with Debian's `prometheus` package, amtool with
+`prometheus-alertmanager`. Without them a test skips, except under CI=true, where a missing tool
+fails the test: CI installs both packages.
 """
 
 from __future__ import annotations

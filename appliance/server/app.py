@@ -1,0 +1,148 @@
+"""The server, composed: the MCP server with its tools and resources, and the Starlette app around it.
+
+    Starlette
+    ├─ HTTPMetrics      every request counted and timed (outermost, so refusals count too)
+    ├─ BearerAuth       /mcp only, when tokens are configured
+    ├─ /healthz /readyz /metrics
+    └─ the SDK's Streamable HTTP app, serving /mcp (Host/Origin checked by the SDK's transport security)
+
+`build_service` decides what the process does with the index: read it, or (given repositories)
+also write it from a background thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from mcp.server.context import ServerRequestContext
+from mcp.server.mcpserver import MCPServer
+from mcp_types import EmptyResult, SetLevelRequestParams
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+
+from appliance import __version__
+from appliance.index.indexer import Indexer, IndexOptions
+from appliance.index.store import Store
+from appliance.metrics import Metrics
+from appliance.plugins.languages import bundled_plugins_dir, load_languages
+from appliance.server.auth import BearerAuth, Token
+from appliance.server.background import BackgroundIndexer
+from appliance.server.config import ServerConfig, transport_security
+from appliance.server.conformance import register_conformance_fixtures
+from appliance.server.events import MemoryEventStore
+from appliance.server.exposition import metrics_app, worker_exiting
+from appliance.server.health import healthz, readyz
+from appliance.server.httpmetrics import HTTPMetrics
+from appliance.server.notify import notify
+from appliance.server.resources import register_resources
+from appliance.server.service import IndexService
+from appliance.server.sessions import SessionGauge
+from appliance.server.toolcalls import ToolCallMiddleware
+from appliance.server.tools import register_tools
+
+log = logging.getLogger(__name__)
+
+MCP_PATH = "/mcp"
+ROUTES = (MCP_PATH, "/healthz", "/readyz", "/metrics")
+RETRY_MS = 1000  # how soon a client reconnects to a stream the server closed (SSE `retry`)
+INSTRUCTIONS = (
+    "Code Index Appliance: exact code search and symbol navigation over indexed repositories. "
+    "list_repos names the repositories; search_code finds lines (literal or RE2 regex); find_symbol "
+    "and find_references locate definitions and uses; file_outline and read_file show a file. "
+    "Results are paged: pass next_offset as offset. count_only answers with totals only."
+)
+
+
+def build_service(
+    config: ServerConfig, metrics: Metrics, index_options: IndexOptions | None = None
+) -> IndexService:
+    roots = tuple(Path(r) for r in config.plugin_roots) or (bundled_plugins_dir(),)
+    registry, failed = load_languages(roots)
+    data_dir = Path(config.data_dir)
+    if not config.repos:
+        return IndexService(data_dir, metrics, registry, dict(failed))
+    store = Store.open(data_dir, writable=True)
+    options = index_options or IndexOptions()
+    options.plugin_roots = roots
+    indexer = Indexer(store, options, registry=registry, metrics=metrics)
+    background = BackgroundIndexer(indexer, dict(config.repos), metrics, poll=config.poll)
+    return IndexService(data_dir, metrics, registry, dict(failed), background=background, store=store)
+
+
+def build_mcp(
+    config: ServerConfig, service: IndexService, metrics: Metrics, auth_enabled: bool
+) -> MCPServer[Any]:
+    mcp: MCPServer[Any] = MCPServer(
+        "appliance",
+        title="Code Index Appliance",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        log_level="WARNING",
+    )
+    register_tools(mcp, service, auth_enabled)
+    register_resources(mcp, service)
+    if config.conformance_fixtures:
+        register_conformance_fixtures(mcp)
+    mcp.middleware.extend([SessionGauge(metrics), ToolCallMiddleware(metrics, _tool_names(mcp))])
+    _accept_log_level(mcp)
+    return mcp
+
+
+def build_app(
+    config: ServerConfig, service: IndexService, metrics: Metrics, tokens: list[Token] | None = None
+) -> Starlette:
+    mcp = build_mcp(config, service, metrics, auth_enabled=bool(tokens))
+    streamable = mcp.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        event_store=MemoryEventStore(),
+        retry_interval=RETRY_MS,
+        transport_security=transport_security(config),
+        host=config.host,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if service.background is not None:
+            service.background.start()
+        try:
+            async with mcp.session_manager.run():
+                notify("READY=1")
+                yield
+                notify("STOPPING=1")
+        finally:
+            if service.background is not None:
+                await anyio.to_thread.run_sync(service.background.stop)
+            worker_exiting()
+
+    middleware = [Middleware(HTTPMetrics, metrics=metrics, routes=ROUTES)]
+    if tokens:
+        middleware.append(Middleware(BearerAuth, tokens=tokens, protected=(MCP_PATH,)))
+    routes = [
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/readyz", readyz(service), methods=["GET", "HEAD"]),
+        Route("/metrics", metrics_app(metrics), methods=["GET", "HEAD"]),
+        Mount("", app=streamable),
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+def _tool_names(mcp: MCPServer[Any]) -> list[str]:
+    return [tool.name for tool in mcp._tool_manager.list_tools()]  # no public synchronous listing in mcp 2.3
+
+
+def _accept_log_level(mcp: MCPServer[Any]) -> None:
+    """Answer logging/setLevel (the conformance suite asks; clients such as the Inspector send it).
+
+    The server sends no log notifications, so there is nothing to filter: the request is accepted.
+    MCPServer has no public hook for it in mcp 2.3, hence the low-level server."""
+
+    async def set_level(ctx: ServerRequestContext[Any, Any], params: SetLevelRequestParams) -> EmptyResult:
+        return EmptyResult()
+
+    mcp._lowlevel_server.add_request_handler("logging/setLevel", SetLevelRequestParams, set_level)

@@ -43,6 +43,7 @@ def run(options: InitOptions) -> int:
             server, _ = start_http_server(port, addr=host)
         except OSError as e:
             raise ApplianceError(f"cannot serve metrics on {host}:{port}: {e}") from e
+        log.info("serving metrics on http://%s:%d/metrics", host, server.server_port)
     try:
         return asyncio.run(_serve(supervisor, options.control_socket))
     finally:

@@ -78,14 +78,14 @@ def units_dir(tmp_path: Path) -> Path:
 class InitProcess:
     """`appliance init` as a subprocess; its stdout (with stderr) collected in a file."""
 
-    def __init__(self, units: Path, control_socket: Path, output: Path) -> None:
+    def __init__(self, units: Path, control_socket: Path, output: Path, *options: str) -> None:
         self.control_socket = control_socket
         self.output_path = output
         env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
         with output.open("wb") as sink:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "appliance", "init", "--units", str(units),
-                 "--control-socket", str(control_socket), "--no-metrics"],
+                 "--control-socket", str(control_socket), *(options or ["--no-metrics"])],
                 stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=REPO,
             )
 
@@ -117,11 +117,12 @@ class InitProcess:
 
 
 @pytest.fixture
-def start_init(tmp_path: Path, short_dir: Path) -> Iterator[Callable[[Path], InitProcess]]:
+def start_init(tmp_path: Path, short_dir: Path) -> Iterator[Callable[..., InitProcess]]:
     started: list[InitProcess] = []
 
-    def start(units: Path) -> InitProcess:
-        init = InitProcess(units, short_dir / "control.sock", tmp_path / "init.out")
+    def start(units: Path, *options: str) -> InitProcess:
+        """Start `appliance init --units UNITS OPTIONS...` (OPTIONS default to --no-metrics)."""
+        init = InitProcess(units, short_dir / "control.sock", tmp_path / "init.out", *options)
         started.append(init)
         return init
 

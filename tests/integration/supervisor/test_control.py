@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,7 +30,7 @@ class CLI:
 
 @pytest.fixture
 def cli_and_init(
-    units_dir: Path, start_init: Callable[[Path], InitProcess], capsys: pytest.CaptureFixture[str]
+    units_dir: Path, start_init: Callable[..., InitProcess], capsys: pytest.CaptureFixture[str]
 ) -> tuple[CLI, InitProcess]:
     write_unit(units_dir, "db", f"[Unit]\nDescription=The database\n[Service]\nExecStart={fake('forever')}\n")
     write_unit(units_dir, "web", "[Unit]\nDescription=The web server\nRequires=db.service\nAfter=db.service\n"
@@ -123,7 +125,7 @@ def test_no_supervisor_listening(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_a_second_supervisor_refuses_the_socket(units_dir: Path,
-                                                start_init: Callable[[Path], InitProcess]) -> None:
+                                                start_init: Callable[..., InitProcess]) -> None:
     write_unit(units_dir, "a", f"[Service]\nExecStart={fake('forever')}\n")
     first = start_init(units_dir)
     first.wait_for_states({"a.service": "active"})
@@ -131,3 +133,16 @@ def test_a_second_supervisor_refuses_the_socket(units_dir: Path,
     assert second.process.wait(timeout=20) == 1
     assert f"another supervisor is already listening on {first.control_socket}" in second.output
     assert first.stop() == 0
+
+
+def test_metrics_endpoint(units_dir: Path, start_init: Callable[..., InitProcess]) -> None:
+    write_unit(units_dir, "a", f"[Service]\nExecStart={fake('forever')}\n")
+    init = start_init(units_dir, "--metrics-bind", "127.0.0.1:0")  # port 0: the kernel picks one
+    init.wait_for_states({"a.service": "active"})
+    match = re.search(r"serving metrics on (http://\S+)", init.output)
+    assert match, init.output
+    with urllib.request.urlopen(match.group(1), timeout=10) as response:
+        text = response.read().decode()
+    assert 'appliance_unit_up{unit="a"} 1.0' in text
+    assert 'appliance_unit_restarts_total{unit="a"} 0.0' in text
+    assert init.stop() == 0

@@ -339,7 +339,7 @@ def test_strays_are_reaped(units_dir: Path) -> None:
 
 
 def test_sigterm_stops_in_reverse_order_with_kill_signal_then_sigkill(
-    units_dir: Path, log: Path, start_init: Callable[[Path], InitProcess]
+    units_dir: Path, log: Path, start_init: Callable[..., InitProcess]
 ) -> None:
     env = f"Environment=LOG={log}\n"
     write_unit(units_dir, "a", f"[Service]\n{env}ExecStart={fake('trap=SIGTERM:a:SIGTERM', 'forever')}\n")
@@ -371,7 +371,7 @@ KillSignal=SIGINT
 
 
 def test_output_is_prefixed_with_the_unit_name(units_dir: Path,
-                                               start_init: Callable[[Path], InitProcess]) -> None:
+                                               start_init: Callable[..., InitProcess]) -> None:
     write_unit(units_dir, "prometheus", "[Service]\nExecStart="
                + fake("print=level=info msg=hello", "eprint=level=error msg=oops", "forever") + "\n")
     init = start_init(units_dir)
@@ -383,7 +383,7 @@ def test_output_is_prefixed_with_the_unit_name(units_dir: Path,
     assert "prometheus | level=error msg=oops" in lines
 
 
-def test_sigint_also_stops(units_dir: Path, start_init: Callable[[Path], InitProcess]) -> None:
+def test_sigint_also_stops(units_dir: Path, start_init: Callable[..., InitProcess]) -> None:
     write_unit(units_dir, "a", f"[Service]\nExecStart={fake('forever')}\n")
     init = start_init(units_dir)
     init.wait_for_states({"a.service": "active"})

@@ -121,6 +121,8 @@ class Service:
             self._stop_requested = True
             task.cancel()
         await asyncio.wait({task})
+        if self.state.busy:  # cancelled before it ever ran, so _run could not say so
+            self._set(State.INACTIVE, "stopped")
 
     def _set(self, state: State, reason: str) -> None:
         if (state, reason) == (self.state, self.reason):

@@ -327,6 +327,22 @@ def test_user(units_dir: Path, short_dir: Path) -> None:
         assert f"nobody {nobody.pw_uid} {nobody.pw_dir}" in read_log(log)
 
 
+def test_stop_right_after_start(units_dir: Path) -> None:
+    """A stop that comes before the units' tasks ever ran (SIGTERM during startup)."""
+    write_unit(units_dir, "a", f"[Service]\nExecStart={fake('forever')}\n")
+    write_unit(units_dir, "b", f"[Unit]\nAfter=a.service\n[Service]\nExecStart={fake('forever')}\n")
+
+    async def scenario() -> None:
+        async with Supervisor(load_units(units_dir), metrics=Metrics(CollectorRegistry())) as supervisor:
+            supervisor.start_all()
+            await supervisor.services["b.service"].stop()  # before b's task took its first step
+            assert supervisor.state("b") is State.INACTIVE
+            await supervisor.stop_all()
+            assert [s.state for s in supervisor.status()] == [State.INACTIVE, State.INACTIVE]
+
+    run(scenario)
+
+
 def test_strays_are_reaped(units_dir: Path) -> None:
     write_unit(units_dir, "a", f"[Service]\nExecStart={fake('forever')}\n")
 

@@ -27,7 +27,14 @@
     (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: (identifier) @name)))
   ]) @definition.function
 
+; A prototype's type is never a struct, union or enum with a body: with one, the "prototype" is an
+; annotation macro the grammar mistook for a declarator (`struct s {...} __aligned(8);`). Listing
+; the other types keeps this pattern free of predicates (it matches every prototype of a header).
 (declaration
+  type: [
+    (primitive_type) (type_identifier) (sized_type_specifier) (macro_type_specifier)
+    (struct_specifier !body) (union_specifier !body) (enum_specifier !body)
+  ]
   declarator: [
     (function_declarator declarator: (identifier) @name)
     (pointer_declarator declarator: (function_declarator declarator: (identifier) @name))
@@ -70,6 +77,10 @@
     (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (field_identifier) @name)))
   ] @definition.field)
 
+; Kernel-style annotation macros confuse the grammar, which takes the trailing one for the name:
+; `struct s {...} __packed;`, `static int count __read_mostly;`.
+; Such names (listed below) are not definitions; when the real name precedes the macro, it ends
+; up in an ERROR node, and the last pattern of this section recovers it.
 ; File-scope variables: declarations directly in the file, or in a file-scope #if/#ifdef or its
 ; #else/#elif. Declarations in function bodies are locals, not definitions. The declarator is the
 ; definition node (see fields). Queries cannot say "not inside a function body", so the places are
@@ -93,7 +104,8 @@
         (pointer_declarator declarator: (array_declarator declarator: (identifier) @name))
         (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @name)))
       ])
-    ] @definition.variable))
+    ] @definition.variable)
+  (#not-match? @name "^(__read_mostly|__ro_after_init|__init|__initdata|__initconst|__exit|__exitdata|__refdata|__maybe_unused|__always_unused|__used|__weak|__packed|__aligned|__randomize_layout|_?_?__cacheline_aligned|_?_?__cacheline_aligned_in_smp|__section|__percpu|__must_check|__iomem|__user|__rcu)$"))
 
 (translation_unit
   (preproc_if
@@ -114,7 +126,8 @@
           (pointer_declarator declarator: (array_declarator declarator: (identifier) @name))
           (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @name)))
         ])
-      ] @definition.variable)))
+      ] @definition.variable))
+  (#not-match? @name "^(__read_mostly|__ro_after_init|__init|__initdata|__initconst|__exit|__exitdata|__refdata|__maybe_unused|__always_unused|__used|__weak|__packed|__aligned|__randomize_layout|_?_?__cacheline_aligned|_?_?__cacheline_aligned_in_smp|__section|__percpu|__must_check|__iomem|__user|__rcu)$"))
 
 (translation_unit
   (preproc_ifdef
@@ -135,7 +148,8 @@
           (pointer_declarator declarator: (array_declarator declarator: (identifier) @name))
           (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @name)))
         ])
-      ] @definition.variable)))
+      ] @definition.variable))
+  (#not-match? @name "^(__read_mostly|__ro_after_init|__init|__initdata|__initconst|__exit|__exitdata|__refdata|__maybe_unused|__always_unused|__used|__weak|__packed|__aligned|__randomize_layout|_?_?__cacheline_aligned|_?_?__cacheline_aligned_in_smp|__section|__percpu|__must_check|__iomem|__user|__rcu)$"))
 
 (translation_unit
   (_
@@ -157,7 +171,17 @@
             (pointer_declarator declarator: (array_declarator declarator: (identifier) @name))
             (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @name)))
           ])
-        ] @definition.variable))))
+        ] @definition.variable)))
+  (#not-match? @name "^(__read_mostly|__ro_after_init|__init|__initdata|__initconst|__exit|__exitdata|__refdata|__maybe_unused|__always_unused|__used|__weak|__packed|__aligned|__randomize_layout|_?_?__cacheline_aligned|_?_?__cacheline_aligned_in_smp|__section|__percpu|__must_check|__iomem|__user|__rcu)$"))
+
+(translation_unit
+  (declaration
+    (ERROR (identifier) @name .)
+    declarator: [
+      (identifier) @_attribute
+      (init_declarator declarator: (identifier) @_attribute)
+    ]) @definition.variable
+  (#match? @_attribute "^(__read_mostly|__ro_after_init|__init|__initdata|__initconst|__exit|__exitdata|__refdata|__maybe_unused|__always_unused|__used|__weak|__packed|__aligned|__randomize_layout|_?_?__cacheline_aligned|_?_?__cacheline_aligned_in_smp|__section|__percpu|__must_check|__iomem|__user|__rcu)$"))
 
 ; --- References ---
 
@@ -171,4 +195,4 @@
 (struct_specifier name: (type_identifier) @name !body) @reference.type
 (union_specifier name: (type_identifier) @name !body) @reference.type
 (enum_specifier name: (type_identifier) @name !body) @reference.type
-(_ type: (type_identifier) @name) @reference.type
+(_ type: (type_identifier) @name @reference.type)

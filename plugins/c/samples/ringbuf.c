@@ -4,6 +4,8 @@
 
 #define SLOT_BYTES 256
 //      ^ definition.macro
+#define __read_mostly __attribute__((__section__(".data..read_mostly")))
+//      ^ definition.macro
 
 enum rb_state { RB_IDLE, RB_BUSY = 4 };
 //   ^ definition.enum
@@ -32,6 +34,8 @@ struct ringbuf *ringbuf_default;
 static enum rb_state state = RB_IDLE;
 //          ^ reference.type
 //                   ^ definition.variable
+static int rb_debug __read_mostly;
+//         ^ definition.variable
 #ifdef RB_TRACE
 static unsigned long push_count;
 //                   ^ definition.variable

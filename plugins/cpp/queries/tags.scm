@@ -294,7 +294,7 @@
 (union_specifier name: (type_identifier) @name !body) @reference.type
 (enum_specifier name: (type_identifier) @name !body) @reference.type
 (class_specifier name: (type_identifier) @name !body) @reference.type
-(_ type: (type_identifier) @name) @reference.type
+(_ type: (type_identifier) @name @reference.type)
 (qualified_identifier name: (type_identifier) @name) @reference.type
 (template_type name: (type_identifier) @name) @reference.type
 (base_class_clause (type_identifier) @name) @reference.type

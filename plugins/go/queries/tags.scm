@@ -56,19 +56,19 @@
 ; place instead, skipping the predeclared types, which have no definition to find.
 (
   [
-    (_ type: (type_identifier) @name)
-    (_ element: (type_identifier) @name)
-    (_ result: (type_identifier) @name)
-    (_ key: (type_identifier) @name)
-    (_ value: (type_identifier) @name)
-    (qualified_type name: (type_identifier) @name)
-    (pointer_type (type_identifier) @name)
-    (parenthesized_type (type_identifier) @name)
-    (negated_type (type_identifier) @name)
-    (type_elem (type_identifier) @name)
-    (type_constraint (type_identifier) @name)
-    (argument_list (type_identifier) @name)
-  ] @reference.type
+    (_ type: (type_identifier) @name @reference.type)
+    (_ element: (type_identifier) @name @reference.type)
+    (_ result: (type_identifier) @name @reference.type)
+    (_ key: (type_identifier) @name @reference.type)
+    (_ value: (type_identifier) @name @reference.type)
+    (qualified_type name: (type_identifier) @name @reference.type)
+    (pointer_type (type_identifier) @name @reference.type)
+    (parenthesized_type (type_identifier) @name @reference.type)
+    (negated_type (type_identifier) @name @reference.type)
+    (type_elem (type_identifier) @name @reference.type)
+    (type_constraint (type_identifier) @name @reference.type)
+    (argument_list (type_identifier) @name @reference.type)
+  ]
   (#not-match? @name "^(any|bool|byte|comparable|complex64|complex128|error|float32|float64|int|int8|int16|int32|int64|rune|string|uint|uint8|uint16|uint32|uint64|uintptr)$")
 )
 

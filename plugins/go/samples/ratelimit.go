@@ -1,4 +1,3 @@
-// Package ratelimit hands out tokens from per-key buckets.
 package ratelimit
 
 import (
@@ -7,16 +6,11 @@ import (
 	"time"
 )
 
-// DefaultBurst is the bucket size when none is configured.
-const DefaultBurst = 10
-//    ^ definition.constant
-
 const (
-	modeStrict Mode = iota
-//  ^ definition.constant
-//          ^ reference.type
-	modeLenient
-//  ^ definition.constant
+	DefaultBurst = 10
+//^ definition.constant
+	maxKeys      = 1 << 16
+//^ definition.constant
 )
 
 var ErrLimited = errors.New("ratelimit: limited")
@@ -27,9 +21,6 @@ var hits, misses uint64
 //  ^ definition.variable
 //        ^ definition.variable
 
-type Mode int
-//   ^ definition.type
-
 type Clock func() time.Time
 //   ^ definition.type
 //                     ^ reference.type
@@ -37,49 +28,49 @@ type Clock func() time.Time
 type Limiter interface {
 //   ^ definition.interface
 	Allow(key string) error
-//  ^ definition.method
+//^ definition.method
 }
 
 type bucket struct {
 //   ^ definition.struct
 	tokens, burst int
-//  ^ definition.field
-//          ^ definition.field
+//^ definition.field
+//       ^ definition.field
 	last time.Time
-//  ^ definition.field
+//^ definition.field
 }
 
 type Buckets struct {
 //   ^ definition.struct
 	mu    sync.Mutex
 //^ definition.field
-//             ^ reference.type
+//          ^ reference.type
 	byKey map[string]*bucket
-//  ^ definition.field
-//                    ^ reference.type
+//^ definition.field
+//                 ^ reference.type
 	now   Clock
-// ^ definition.field
-//        ^ reference.type
+//^ definition.field
+//     ^ reference.type
 }
 
 func New(now Clock) *Buckets {
 //   ^ definition.function
 	return &Buckets{byKey: make(map[string]*bucket), now: now}
-//          ^ reference.type
-//                         ^ reference.call
+//       ^ reference.type
+//                      ^ reference.call
 }
 
 func (b *Buckets) Allow(key string) error {
 //                ^ definition.method
 	b.mu.Lock()
-//       ^ reference.call
+//    ^ reference.call
 	defer b.mu.Unlock()
 	bk, ok := b.byKey[key]
-	if !ok {
+	if !ok && len(b.byKey) < maxKeys {
 		bk = &bucket{tokens: DefaultBurst, burst: DefaultBurst, last: b.now()}
 		b.byKey[key] = bk
 	}
-	if bk.tokens == 0 {
+	if bk == nil || bk.tokens == 0 {
 		misses++
 		return ErrLimited
 	}

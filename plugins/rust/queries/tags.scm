@@ -128,14 +128,14 @@
 ; A definition's own name is not among these places. `Self` is not a reference to a named type.
 (
   [
-    (_ type: (type_identifier) @name)
-    (_ return_type: (type_identifier) @name)
-    (_ trait: (type_identifier) @name)
-    (_ element: (type_identifier) @name)
-    (type_arguments (type_identifier) @name)
-    (trait_bounds (type_identifier) @name)
-    (tuple_type (type_identifier) @name)
-    (scoped_type_identifier name: (type_identifier) @name)
-  ] @reference.type
+    (_ type: (type_identifier) @name @reference.type)
+    (_ return_type: (type_identifier) @name @reference.type)
+    (_ trait: (type_identifier) @name @reference.type)
+    (_ element: (type_identifier) @name @reference.type)
+    (type_arguments (type_identifier) @name @reference.type)
+    (trait_bounds (type_identifier) @name @reference.type)
+    (tuple_type (type_identifier) @name @reference.type)
+    (scoped_type_identifier name: (type_identifier) @name @reference.type)
+  ]
   (#not-eq? @name "Self")
 )

@@ -32,17 +32,96 @@
 (function_definition
   declarator: (function_declarator declarator: (destructor_name) @name)) @definition.function
 
-(declaration
-  type: (_)
-  declarator: [
-    (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
-    (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
-    (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name)))
-    (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
-  ]) @definition.function
+; Prototypes, only where a declaration is not a statement: the file, namespace and `extern "C"`
+; bodies (declaration_list), class bodies, templates, #if blocks. In a function body,
+; `std::lock_guard<std::mutex> lock(mutex_);` parses as a function declaration (C++'s most vexing
+; parse); it is a local variable. Queries cannot say "not inside a function body", so the places
+; are listed (an #if block inside a function body still counts, a rare combination).
 
-(declaration
-  declarator: (function_declarator declarator: (destructor_name) @name)) @definition.function
+(translation_unit
+  (declaration
+    type: (_)
+    declarator: [
+      (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
+      (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+      (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name)))
+      (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+    ]) @definition.function)
+
+(declaration_list
+  (declaration
+    type: (_)
+    declarator: [
+      (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
+      (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+      (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name)))
+      (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+    ]) @definition.function)
+
+(field_declaration_list
+  (declaration
+    type: (_)
+    declarator: [
+      (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
+      (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+      (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name)))
+      (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+    ]) @definition.function)
+
+(template_declaration
+  (declaration
+    type: (_)
+    declarator: [
+      (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
+      (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+      (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name)))
+      (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+    ]) @definition.function)
+
+(preproc_if
+  (declaration
+    type: (_)
+    declarator: [
+      (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
+      (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+      (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name)))
+      (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+    ]) @definition.function)
+
+(preproc_ifdef
+  (declaration
+    type: (_)
+    declarator: [
+      (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
+      (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+      (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name)))
+      (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+    ]) @definition.function)
+
+(preproc_else
+  (declaration
+    type: (_)
+    declarator: [
+      (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
+      (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+      (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name)))
+      (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+    ]) @definition.function)
+
+(preproc_elif
+  (declaration
+    type: (_)
+    declarator: [
+      (function_declarator declarator: [(identifier) (field_identifier) (operator_name) (destructor_name)] @name)
+      (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+      (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name)))
+      (reference_declarator (function_declarator declarator: [(identifier) (field_identifier) (operator_name)] @name))
+    ]) @definition.function)
+
+; Destructors declared in a class body (no return type).
+(field_declaration_list
+  (declaration
+    declarator: (function_declarator declarator: (destructor_name) @name)) @definition.function)
 
 (field_declaration
   declarator: [

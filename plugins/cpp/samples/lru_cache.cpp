@@ -32,6 +32,8 @@ LruCache::~LruCache() { order_.clear(); }
 bool LruCache::get(const Key& key, std::string* value) {
 //             ^ definition.method
 //                       ^ reference.type
+    std::lock_guard<std::mutex> guard(mutex_);
+//       ^ reference.type
     auto it = index_.find(key);
 //                   ^ reference.call
     if (it == index_.end()) {

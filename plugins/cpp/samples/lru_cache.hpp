@@ -1,8 +1,8 @@
-// A small LRU cache keyed by string, as a library header.
 #pragma once
 
 #include <cstddef>
 #include <list>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -67,6 +67,8 @@ private:
 //                   ^ definition.field
     std::unordered_map<Key, std::list<Entry>::iterator> index_;
 //                                                      ^ definition.field
+    std::mutex mutex_;
+//             ^ definition.field
     Stats stats_;
 //  ^ reference.type
 //        ^ definition.field

@@ -96,8 +96,13 @@
     property: (property_identifier) @name)
   arguments: (_) @reference.call)
 
+; Upstream: `constructor: (_) @name`, which names `new ns.Widget()` "ns.Widget". The class is the
+; last part of a member expression.
 (new_expression
-  constructor: (_) @name) @reference.class
+  constructor: [
+    (identifier) @name
+    (member_expression property: (property_identifier) @name)
+  ]) @reference.class
 
 (export_statement value: (assignment_expression left: (identifier) @name right: ([
  (number)

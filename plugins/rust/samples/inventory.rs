@@ -1,4 +1,3 @@
-//! A tiny in-memory inventory with typed errors.
 use std::collections::HashMap;
 use std::fmt;
 use crate::store::Store;

@@ -17,6 +17,9 @@ import tree_sitter as ts
 # A function whose container is one of these is a method.
 CLASS_LIKE = frozenset({"class", "struct", "interface", "impl", "trait", "module", "enum", "object"})
 MAX_NAME_BYTES = 200
+# Bytes handed to tree-sitter per read. Small on purpose: predicates (#match?, #eq?) fetch the
+# text of each capture through the same callback, and a large chunk is copied for every one.
+READ_CHUNK = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,7 @@ class TagsExtractor:
         # bytes: a memoryview here crashes py-tree-sitter 0.26.1 later, when nodes are read.
         parser = ts.Parser(self.language)
         tree = parser.parse(
-            lambda offset, _point: source[offset : offset + 65536], progress_callback=over_budget
+            lambda offset, _point: source[offset : offset + READ_CHUNK], progress_callback=over_budget
         )
         if tree is None or over_budget():
             raise ParseBudgetExceeded(f"parse exceeded {budget_seconds:g}s")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import InitProcess, fake, write_unit
+from supervisor_helpers import InitProcess, fake, write_unit
 
 from appliance.cli import main
 

@@ -16,8 +16,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from conftest import DEADLINE, InitProcess, eventually, fake, free_port, read_log, write_unit
 from prometheus_client import CollectorRegistry
+from supervisor_helpers import DEADLINE, InitProcess, eventually, fake, free_port, read_log, write_unit
 
 from appliance.metrics import Metrics
 from appliance.supervisor.runner import Supervisor

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from supervisor_helpers import REPO
 
 from appliance.errors import ConfigError
 from appliance.supervisor.graph import Graph

@@ -34,8 +34,8 @@ class ControlServer:
 
     async def __aenter__(self) -> ControlServer:
         _claim(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._server = await asyncio.start_unix_server(self._serve_client, path=str(self.path))
         except OSError as e:
             raise ApplianceError(f"cannot listen on {self.path}: {e}") from e

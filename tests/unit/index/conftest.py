@@ -124,9 +124,7 @@ def bundled_registry() -> LanguageRegistry:
     return _bundled[0]
 
 
-def make_index(
-    base: Path, files: Mapping[str, str | bytes], options: IndexOptions | None = None
-) -> Indexed:
+def make_index(base: Path, files: Mapping[str, str | bytes], options: IndexOptions | None = None) -> Indexed:
     """Write `files` under base/repo and open a writable store in base/data (not indexed yet).
 
     With `options` naming other plugin roots, the indexer loads those; else the bundled plugins."""

@@ -27,18 +27,25 @@ def test_literal_metacharacters_are_literal(small: Indexed) -> None:
 
 def test_ignore_case(small: Indexed) -> None:
     assert small.lines("world", ignore_case=True) == [
-        ("docs/README.txt", 1), ("docs/README.txt", 2), ("docs/README.txt", 3)
+        ("docs/README.txt", 1),
+        ("docs/README.txt", 2),
+        ("docs/README.txt", 3),
     ]
 
 
 def test_regex(small: Indexed) -> None:
     assert small.lines(r"def (get|fetch)_\w+", regex=True) == [
-        ("src/helpers.py", 5), ("src/helpers.py", 9), ("src/users.py", 7), ("src/users.py", 18)
+        ("src/helpers.py", 5),
+        ("src/helpers.py", 9),
+        ("src/users.py", 7),
+        ("src/users.py", 18),
     ]
     assert small.lines(r"^class \w+\(", regex=True) == [("src/helpers.py", 4)]
     assert small.lines(r"world$", regex=True) == [("docs/README.txt", 2)]
     assert small.lines(r"^hello", regex=True, ignore_case=True) == [
-        ("docs/README.txt", 1), ("docs/README.txt", 2), ("docs/README.txt", 3)
+        ("docs/README.txt", 1),
+        ("docs/README.txt", 2),
+        ("docs/README.txt", 3),
     ]
 
 
@@ -78,7 +85,8 @@ def test_repo_language_and_glob_filters(small: Indexed, tmp_path: Path) -> None:
     }
     assert {m.path for m in small.search("def", languages=("",)).matches} == set()
     assert {m.path for m in small.search("user", globs=("src/*.py",)).matches} == {
-        "src/users.py", "src/helpers.py"
+        "src/users.py",
+        "src/helpers.py",
     }
     assert {m.path for m in small.search("user", globs=("*.py", "!helpers.py")).matches} == {"src/users.py"}
     assert small.search("user", globs=("*.txt",)).total == 0
@@ -125,9 +133,12 @@ def test_an_exhausted_budget_reports_incomplete(small: Indexed) -> None:
     assert not result.complete
     assert result.candidates > 0
     assert result.total < small.search("user").total
-    assert small.metrics.registry.get_sample_value(
-        "appliance_search_truncated_total", {"kind": "literal", "reason": "budget"}
-    ) == 1
+    assert (
+        small.metrics.registry.get_sample_value(
+            "appliance_search_truncated_total", {"kind": "literal", "reason": "budget"}
+        )
+        == 1
+    )
 
 
 def test_plan_narrows_candidates(small: Indexed) -> None:

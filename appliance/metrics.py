@@ -70,7 +70,10 @@ class Metrics:
             buckets=FAST_BUCKETS,
             registry=r,
         )
-        self.sessions_open = Gauge("appliance_mcp_sessions_open", "MCP sessions open now.", registry=r)
+        # livesum: with several server workers (multiprocess mode) the live workers' counts add up.
+        self.sessions_open = Gauge(
+            "appliance_mcp_sessions_open", "MCP sessions open now.", multiprocess_mode="livesum", registry=r
+        )
 
         # Plugins
         self.plugins = Gauge(

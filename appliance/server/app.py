@@ -36,7 +36,7 @@ from appliance.server.background import BackgroundIndexer
 from appliance.server.config import ServerConfig, transport_security
 from appliance.server.conformance import register_conformance_fixtures
 from appliance.server.events import MemoryEventStore
-from appliance.server.exposition import metrics_app, worker_exiting
+from appliance.server.exposition import MetricsApp, worker_exiting
 from appliance.server.health import healthz, readyz
 from appliance.server.httpmetrics import HTTPMetrics
 from appliance.server.notify import notify
@@ -98,9 +98,13 @@ def build_app(
     config: ServerConfig, service: IndexService, metrics: Metrics, tokens: list[Token] | None = None
 ) -> Starlette:
     mcp = build_mcp(config, service, metrics, auth_enabled=bool(tokens))
+    # Several workers share one socket and the kernel spreads connections over them, so a session
+    # would reach a worker that never heard of it: there, every request stands alone (stateless).
+    stateless = config.workers > 1
     streamable = mcp.streamable_http_app(
         streamable_http_path=MCP_PATH,
-        event_store=MemoryEventStore(),
+        stateless_http=stateless,
+        event_store=None if stateless else MemoryEventStore(),
         retry_interval=RETRY_MS,
         transport_security=transport_security(config),
         host=config.host,
@@ -126,7 +130,7 @@ def build_app(
     routes = [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Route("/readyz", readyz(service), methods=["GET", "HEAD"]),
-        Route("/metrics", metrics_app(metrics), methods=["GET", "HEAD"]),
+        Route("/metrics", MetricsApp(metrics), methods=["GET", "HEAD"]),
         Mount("", app=streamable),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -86,6 +86,7 @@ def extract(root: str, path: str, fid: int, max_size: int) -> Extracted:
         except Exception:  # a grammar or query bug must not lose the file's text
             result.note = "parse_error"
         else:
+            symbols = plugin.adjust_symbols(path, symbols, data)  # plugins' hooks, contained: never raises
             lines = data.split(b"\n") if symbols else []
             packed = [(s.is_definition, pack(fid, s, lines[s.line - 1])) for s in symbols]
             result.definitions = sorted(kr for is_def, kr in packed if is_def)

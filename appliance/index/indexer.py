@@ -156,6 +156,12 @@ class Indexer:
         self.metrics = metrics
         ex.set_registry(self.registry)
 
+    def set_registry(self, registry: LanguageRegistry) -> None:
+        """Parse with `registry` from now on (the plugin manager swapped it in). The next `index()`
+        re-parses the files whose plugin fingerprint differs from the one they were indexed with."""
+        self.registry = registry
+        ex.set_registry(registry)
+
     def index(self, name: str, root: str, progress: Progress | None = None, under: str = "") -> Summary:
         """Bring the index of repository `name` (or of its folder `under`) in line with the disk."""
         started = time.monotonic()

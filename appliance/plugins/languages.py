@@ -13,15 +13,20 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 
 import tree_sitter as ts
 
 from appliance.errors import PluginError
-from appliance.index.symbols import TagsExtractor
+from appliance.index.symbols import Symbol, TagsExtractor
+from appliance.plugins.hooks import HookChain, HookSpec
 from appliance.plugins.manifest import MANIFEST_NAME, Manifest, load_manifest
+
+# Where a plugin comes from, in the order that wins a tie on priority: a plugin the user mounted
+# overrides one from an installed package, which overrides a bundled one.
+ORIGINS = ("mounted", "package", "bundled")
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,16 @@ class LanguageSpec:
     manifest: Manifest
     query_source: str
     lib: str = ""  # the plugin's own lib/ folder for its grammar, if it brings one
+    origin: str = "bundled"  # one of ORIGINS
+    hooks: tuple[HookSpec, ...] = ()  # the code plugins' adjust_symbols hooks for this language
 
 
 @dataclass(frozen=True)
 class LanguagePlugin:
     spec: LanguageSpec
     extractor: TagsExtractor
-    fingerprint: str  # changes whenever the plugin's version, grammar or query changes
+    fingerprint: str  # changes whenever the plugin's version, grammar, query or hooks change
+    hooks: HookChain | None = None
 
     @property
     def manifest(self) -> Manifest:
@@ -46,6 +54,10 @@ class LanguagePlugin:
     @property
     def name(self) -> str:
         return self.manifest.language
+
+    def adjust_symbols(self, path: str, symbols: list[Symbol], source: bytes) -> list[Symbol]:
+        """The symbols after the code plugins' `adjust_symbols` hooks; never raises."""
+        return self.hooks.adjust(path, symbols, source) if self.hooks else symbols
 
 
 def bundled_plugins_dir() -> Path:
@@ -92,30 +104,72 @@ def build_language_plugin(spec: LanguageSpec) -> LanguagePlugin:
     except ts.QueryError as e:
         where = spec.manifest.folder / spec.manifest.queries
         raise PluginError(f"{where}: the query does not compile: {e}") from e
+    hooks = HookChain(spec.manifest.language, spec.hooks)
+    return LanguagePlugin(spec, extractor, spec_fingerprint(spec), hooks)
+
+
+def spec_fingerprint(spec: LanguageSpec) -> str:
     manifest = spec.manifest
     digest = hashlib.sha256(f"{manifest.name}\0{manifest.version}\0{manifest.grammar}\0".encode())
     digest.update(spec.query_source.encode())
-    return LanguagePlugin(spec, extractor, digest.hexdigest()[:16])
+    for hook in spec.hooks:  # none: the fingerprint of a plain language plugin, as it always was
+        digest.update(f"\0{hook.plugin}\0{hook.fingerprint}".encode())
+    return digest.hexdigest()[:16]
+
+
+def with_hooks(plugin: LanguagePlugin, hooks: tuple[HookSpec, ...]) -> LanguagePlugin:
+    """`plugin` with another set of hooks: the grammar and the compiled query are reused."""
+    hooks = tuple(h for h in hooks if h.applies_to(plugin.name))
+    if hooks == plugin.spec.hooks:
+        return plugin
+    spec = replace(plugin.spec, hooks=hooks)
+    return LanguagePlugin(spec, plugin.extractor, spec_fingerprint(spec), HookChain(plugin.name, hooks))
 
 
 def load_language_plugin(manifest: Manifest) -> LanguagePlugin:
     return build_language_plugin(read_language_spec(manifest))
 
 
+def precedence(priority: int, origin: str, name: str) -> tuple[int, int, str]:
+    """Sort key of the conflict rule: higher priority, then mounted over package over bundled, then name."""
+    rank = ORIGINS.index(origin) if origin in ORIGINS else len(ORIGINS)
+    return (-priority, rank, name)
+
+
 class LanguageRegistry:
-    """Which language plugin handles which file. On a conflict, higher priority wins, then the name."""
+    """Which language plugin handles which file. On a conflict (two plugins claiming one extension,
+    file name or language) the `precedence` rule decides: priority, then origin, then name."""
 
     def __init__(self, plugins: Iterable[LanguagePlugin]) -> None:
-        ordered = sorted(plugins, key=lambda p: (-p.manifest.priority, p.manifest.name))
+        ordered = sorted(
+            plugins, key=lambda p: precedence(p.manifest.priority, p.spec.origin, p.manifest.name)
+        )
         self.plugins: dict[str, LanguagePlugin] = {}
         self._by_extension: dict[str, LanguagePlugin] = {}
         self._by_filename: dict[str, LanguagePlugin] = {}
+        # (what was claimed twice, the plugin that has it, the plugin that lost it)
+        self.conflicts: list[tuple[str, str, str]] = []
         for plugin in ordered:
-            self.plugins.setdefault(plugin.name, plugin)
+            if self._claim(self.plugins, plugin.name, plugin, f"language {plugin.name}") is not plugin:
+                continue  # the language is another plugin's: this one claims nothing
             for ext in plugin.manifest.file_extensions:
-                self._by_extension.setdefault(ext.lower(), plugin)
+                self._claim(self._by_extension, ext.lower(), plugin, ext.lower())
             for filename in plugin.manifest.filenames:
-                self._by_filename.setdefault(filename, plugin)
+                self._claim(self._by_filename, filename, plugin, filename)
+
+    def _claim(
+        self, table: dict[str, LanguagePlugin], key: str, plugin: LanguagePlugin, what: str
+    ) -> LanguagePlugin:
+        holder = table.setdefault(key, plugin)
+        if holder is not plugin:
+            self.conflicts.append((what, holder.manifest.name, plugin.manifest.name))
+        return holder
+
+    def claims(self) -> dict[str, str]:
+        """Extension or file name → the language that has it."""
+        claimed = {ext: p.name for ext, p in self._by_extension.items()}
+        claimed.update((f"/{name}", p.name) for name, p in self._by_filename.items())
+        return claimed
 
     def for_path(self, path: str) -> LanguagePlugin | None:
         base = path.rsplit("/", 1)[-1]
@@ -177,11 +231,14 @@ def load_languages(roots: Iterable[Path]) -> tuple[LanguageRegistry, dict[str, P
     """Every language plugin under `roots`; the ones that fail are returned with their error."""
     loaded: list[LanguagePlugin] = []
     failed: dict[str, PluginError] = {}
+    bundled = bundled_plugins_dir().resolve()
     for folder in plugin_folders(roots):
         try:
             manifest = load_manifest(folder)
             if manifest.type == "language":
-                loaded.append(load_language_plugin(manifest))
+                spec = read_language_spec(manifest)
+                origin = "bundled" if folder.parent.resolve() == bundled else "mounted"
+                loaded.append(build_language_plugin(replace(spec, origin=origin)))
         except PluginError as e:
             failed[folder.name] = e
     return LanguageRegistry(loaded), failed

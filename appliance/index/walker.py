@@ -1,13 +1,15 @@
 """Walk a repository the way ripgrep does by default: honour .gitignore, .ignore and
 .git/info/exclude at every level, skip hidden entries, never follow symbolic links.
 
-Files too large and excluded folders are counted by reason; ignored and hidden ones are not
-(they are not part of the repository's code, as ripgrep sees it).
+Files too large, special files, symbolic links and entries matched by the walk's own excludes
+(vendored or generated code) are counted by reason; ignored and hidden ones are not (they are not
+part of the repository's code, as ripgrep sees it).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections import Counter
 from collections.abc import Iterator
@@ -34,6 +36,82 @@ class Candidate:
     mtime_ns: int
 
 
+class _Spec:
+    """The patterns of one ignore file, matched as ripgrep matches them: against one entry's own
+    path, last matching pattern first.
+
+    pathspec's GitIgnoreSpec answers for a whole path, a file matching through a pattern of one of
+    its folders (`a/` matches `a/x.txt`). The walk decides every folder on the way down itself,
+    so only a pattern matching the entry itself counts here: `!a/` in one file and `*.txt` in a
+    lower-priority one leave `a/x.txt` ignored, as in ripgrep and git."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.rules: list[tuple[re.Pattern[str], bool, bool]] = []  # regex, ignores, `a/**`-like
+        # pathspec reads `b/**/` as `b/`; git and ripgrep as the folders inside b.
+        lines = [line[:-4] + "/**/*/" if line.endswith("/**/") and len(line) > 4 else line for line in lines]
+        # pathspec's own matcher (RE2 when installed) tells quickly whether any pattern matches the
+        # path or a folder of it, a superset of the matches counted here: most entries match none.
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        for pattern in reversed(self.spec.patterns):
+            regex = pattern.regex
+            if pattern.include is None or regex is None:
+                continue
+            if "ps_d" in regex.groupindex:  # `name` or `name/`: it must end where the path ends
+                self.rules.append((re.compile(f"(?:{regex.pattern})\\Z"), pattern.include, False))
+            else:  # `a/**` (everything inside a) or `*`
+                self.rules.append((regex, pattern.include, True))
+
+    def decide(self, target: str) -> bool | None:
+        """True: ignored, False: re-included (`!`), None: no pattern matches. Folders end in '/'."""
+        if not self.rules or self.spec.check_file(target).include is None:
+            return None
+        for regex, include, inside in self.rules:
+            match = regex.search(target)
+            if match is not None and not (inside and target.endswith("/") and match.end() == len(target)):
+                return include  # (`a/**` matches what is inside a, not a itself)
+        return None
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The ignore rules in force in one folder: each source's (folder, spec) list, root first."""
+
+    excludes: _Spec | None
+    git_exclude: tuple[tuple[str, _Spec], ...]
+    gitignore: tuple[tuple[str, _Spec], ...] = ()
+    ignore: tuple[tuple[str, _Spec], ...] = ()
+
+    def entering(self, root: str, rel_dir: str) -> _Rules:
+        """The rules inside `rel_dir`: these, and its own .gitignore and .ignore."""
+        abs_dir = os.path.join(root, rel_dir) if rel_dir else root
+        gitignore = _read_spec(os.path.join(abs_dir, ".gitignore"))
+        ignore = _read_spec(os.path.join(abs_dir, ".ignore"))
+        if gitignore is None and ignore is None:
+            return self
+        return _Rules(
+            self.excludes,
+            self.git_exclude,
+            self.gitignore + (((rel_dir, gitignore),) if gitignore is not None else ()),
+            self.ignore + (((rel_dir, ignore),) if ignore is not None else ()),
+        )
+
+    def decide(self, rel: str, is_dir: bool) -> str:
+        """"excluded" (by the walk's own patterns), "ignored" or "" (kept).
+
+        ripgrep's precedence (the ignore crate's dir.rs): every .ignore up the tree, deepest first,
+        before any .gitignore, deepest first, before .git/info/exclude. Within one file the last
+        matching pattern wins. The walk's own excludes come before all: vendored code stays out."""
+        target = rel + "/" if is_dir else rel
+        if self.excludes is not None and self.excludes.decide(target):
+            return "excluded"
+        for specs in (self.ignore, self.gitignore, self.git_exclude):
+            for base, spec in reversed(specs):
+                decision = spec.decide(target[len(base) + 1 :] if base else target)
+                if decision is not None:
+                    return "ignored" if decision else ""
+        return ""
+
+
 @dataclass
 class Walk:
     root: str
@@ -45,41 +123,37 @@ class Walk:
 
     def subtree(self, rel_dir: str) -> Iterator[Candidate]:
         """The files under `rel_dir` (relative to the root), ignore files of its ancestors applied."""
-        specs = self._root_specs()
         parts = [p for p in rel_dir.split("/") if p]
+        rules = self._root_rules().entering(self.root, "")
         for depth in range(len(parts)):
-            ancestor = "/".join(parts[:depth])
-            if self._hidden(parts[depth]) or _ignored(specs, "/".join(parts[: depth + 1]), True):
+            path = "/".join(parts[: depth + 1])
+            if self._hidden(parts[depth]) or rules.decide(path, True):
                 return
-            specs.extend((ancestor, spec) for spec in self._dir_specs(ancestor))
-        yield from self._walk("/".join(parts), specs)
+            rules = rules.entering(self.root, path)
+        yield from self._walk("/".join(parts), rules)
 
     def includes(self, path: str) -> bool:
         """Whether the walk would consider `path` (a file, relative): not hidden, ignored or excluded."""
-        specs = self._root_specs()
         parts = path.split("/")
+        rules = self._root_rules().entering(self.root, "")
         for depth in range(len(parts)):
-            ancestor = "/".join(parts[:depth])
-            specs.extend((ancestor, spec) for spec in self._dir_specs(ancestor))
-            if self._hidden(parts[depth]) or _ignored(specs, "/".join(parts[: depth + 1]), depth < len(parts) - 1):
+            is_dir = depth < len(parts) - 1
+            prefix = "/".join(parts[: depth + 1])
+            if self._hidden(parts[depth]) or rules.decide(prefix, is_dir):
                 return False
+            if is_dir:
+                rules = rules.entering(self.root, prefix)
         return True
 
     def _hidden(self, name: str) -> bool:
         return name == ".git" or (name.startswith(".") and not self.options.hidden)
 
-    def _root_specs(self) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
-        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
-        if self.options.excludes:
-            specs.append(("", pathspec.GitIgnoreSpec.from_lines(self.options.excludes)))
-        specs.extend(("", spec) for spec in _read_spec(os.path.join(self.root, ".git", "info", "exclude")))
-        return specs
+    def _root_rules(self) -> _Rules:
+        excludes = _Spec(list(self.options.excludes)) if self.options.excludes else None
+        git_exclude = _read_spec(os.path.join(self.root, ".git", "info", "exclude"))
+        return _Rules(excludes, (("", git_exclude),) if git_exclude is not None else ())
 
-    def _dir_specs(self, rel_dir: str) -> list[pathspec.GitIgnoreSpec]:
-        abs_dir = os.path.join(self.root, rel_dir) if rel_dir else self.root
-        return [spec for name in IGNORE_FILES for spec in _read_spec(os.path.join(abs_dir, name))]
-
-    def _walk(self, rel_dir: str, specs: list[tuple[str, pathspec.GitIgnoreSpec]]) -> Iterator[Candidate]:
+    def _walk(self, rel_dir: str, rules: _Rules) -> Iterator[Candidate]:
         abs_dir = os.path.join(self.root, rel_dir) if rel_dir else self.root
         try:
             with os.scandir(abs_dir) as it:
@@ -89,7 +163,6 @@ class Walk:
         except OSError:
             self.skipped["unreadable_dir"] += 1
             return
-        local = specs + [(rel_dir, spec) for spec in self._dir_specs(rel_dir)]
         for entry in entries:
             if self._hidden(entry.name):
                 continue
@@ -103,10 +176,13 @@ class Walk:
                 self.skipped["symlink"] += 1
                 continue
             is_dir = stat.S_ISDIR(st.st_mode)
-            if _ignored(local, rel, is_dir):
+            decision = rules.decide(rel, is_dir)
+            if decision:
+                if decision == "excluded":
+                    self.skipped["excluded"] += 1
                 continue
             if is_dir:
-                yield from self._walk(rel, local)
+                yield from self._walk(rel, rules.entering(self.root, rel))
             elif not stat.S_ISREG(st.st_mode):
                 self.skipped["special"] += 1
             elif st.st_size > self.options.max_file_size:
@@ -115,19 +191,9 @@ class Walk:
                 yield Candidate(rel, st.st_size, st.st_mtime_ns)
 
 
-def _read_spec(path: str) -> list[pathspec.GitIgnoreSpec]:
+def _read_spec(path: str) -> _Spec | None:
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            return [pathspec.GitIgnoreSpec.from_lines(f.read().splitlines())]
+            return _Spec(f.read().splitlines())
     except OSError:
-        return []
-
-
-def _ignored(specs: list[tuple[str, pathspec.GitIgnoreSpec]], rel: str, is_dir: bool) -> bool:
-    """Git's rule: the deepest ignore file with a matching pattern decides, its last match wins."""
-    for base, spec in reversed(specs):
-        sub = rel[len(base) + 1 :] if base else rel
-        decision = spec.check_file(sub + "/" if is_dir else sub).include
-        if decision is not None:
-            return decision
-    return False
+        return None

@@ -24,3 +24,26 @@ lint: setup
 bench CORPUS="mid": setup
     {{py}} bench/corpus.py
     {{py}} bench/engine.py --corpus {{CORPUS}}
+
+
+# --- The image (Dockerfile); the README's "Running the appliance" says more.
+image_tag := env("APPLIANCE_IMAGE", "code-index-appliance:dev")
+docker := if path_exists("/usr/bin/docker") == "true" { "/usr/bin/docker" } else { "docker" }
+
+# Build the image without a registry (base from debootstrap when absent; GRAFANA=1 pulls Grafana).
+image TAG=image_tag GRAFANA="0":
+    WITH_GRAFANA={{GRAFANA}} DOCKER={{docker}} .ci/build-image.sh {{TAG}}
+
+# Run the image with REPO and PLUGINS mounted: MCP on 127.0.0.1:8080, Prometheus :9090, Grafana :3000.
+run REPO="." PLUGINS="plugins" TAG=image_tag:
+    {{docker}} run --rm --name appliance \
+        -v "$(realpath {{REPO}})":/repos:ro -v "$(realpath {{PLUGINS}})":/plugins -v appliance-data:/data \
+        -p 127.0.0.1:8080:8080 -p 127.0.0.1:9090:9090 -p 127.0.0.1:3000:3000 {{TAG}}
+
+# Build the image and test it with testinfra (tests/infra; needs a Docker engine, about 6 minutes).
+infra-test *ARGS: setup
+    {{venv}}/bin/pytest tests/infra {{ARGS}}
+
+# Measure the image into bench/results/image.md: size, time to ready, unit restart, docker stop.
+bench-image TAG=image_tag: setup
+    {{py}} bench/image.py --image {{TAG}}

@@ -1,25 +1,31 @@
 """Fixtures for the index engine's tests: a small repository on disk, indexed into real LMDB files.
 
 `small` is SMALL_REPO indexed; `make(files)` writes another repository and opens its store (the
-test indexes it). `Store` caches one environment per data dir per process, so every test ends with
-`Store.close_all()`; a test that reopens a store (read-only, after a simulated restart) calls it too.
+test indexes it); `consistent(store)` checks every invariant of the index on disk. `Store` caches
+one environment per data dir per process, so every test ends with `Store.close_all()`; a test
+that reopens a store (read-only, after a simulated restart) calls it too.
 Test modules import nothing from here (conftest modules are not importable by name): `Indexed`
 appears in their annotations only.
 """
 
 from __future__ import annotations
 
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
+from pyroaring import BitMap
 
 from appliance.index.indexer import Indexer, IndexOptions, Summary
 from appliance.index.lookup import Lookup
+from appliance.index.records import record_key, unpack, unpack_file_symbols
 from appliance.index.search import Searcher, SearchQuery, SearchResult
-from appliance.index.store import Store
+from appliance.index.store import FID, FileMeta, Store, path_key
+from appliance.index.trigrams import file_trigrams, key
 from appliance.metrics import Metrics
 from appliance.plugins.languages import LanguageRegistry, bundled_plugins_dir, load_languages
 
@@ -164,3 +170,54 @@ def make(tmp_path: Path) -> Make:
         return make_index(tmp_path / f"r{next(calls)}", files, options)
 
     return build
+
+
+def assert_consistent(store: Store) -> None:
+    """Every invariant of the index: paths, files, content and outlines agree; every posting
+    list is exactly what the contents give; every symbol record is in its file's outline and
+    the other way round; each repository's counts are the sums of its files."""
+    db = store.dbs
+    with store.read() as txn:
+        paths = {k: FID.unpack(v)[0] for k, v in txn.cursor(db=db["paths"])}
+        metas = {FID.unpack(k)[0]: FileMeta.from_json(v) for k, v in txn.cursor(db=db["files"])}
+        assert sorted(paths.values()) == sorted(metas), "paths and files disagree"
+        for pkey, fid in paths.items():
+            assert path_key(metas[fid].repo, metas[fid].path) == pkey
+        contents = {FID.unpack(k)[0]: zlib.decompress(v) for k, v in txn.cursor(db=db["content"])}
+        outlines = {FID.unpack(k)[0]: unpack_file_symbols(v) for k, v in txn.cursor(db=db["filesyms"])}
+        assert set(contents) == set(outlines) == set(metas), "content or outlines of unknown files"
+
+        expected_postings: defaultdict[bytes, BitMap] = defaultdict(BitMap)
+        for fid, data in contents.items():
+            assert len(data) == metas[fid].size
+            for code in file_trigrams(data):
+                expected_postings[key(int(code))].add(fid)
+        postings = {k: BitMap.deserialize(v) for k, v in txn.cursor(db=db["trigrams"])}
+        assert postings == dict(expected_postings), "posting lists differ from the contents"
+
+        for role, name in ((True, "defs"), (False, "refs")):
+            stored = sorted((k, v) for k, v in txn.cursor(db=db[name]))
+            outlined = sorted(
+                (record_key(r), r) for entries in outlines.values() for is_def, r in entries if is_def is role
+            )
+            assert stored == outlined, f"{name} differ from the files' outlines"
+            assert all(unpack(r).fid in metas for _, r in stored)
+        for fid, entries in outlines.items():
+            assert all(unpack(r).fid == fid for _, r in entries)
+            assert len(entries) == metas[fid].symbols
+
+        totals: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        for meta in metas.values():
+            totals[meta.repo].update(files=1, symbols=meta.symbols, bytes=meta.size)
+        for name, info in store.repos(txn).items():
+            assert (info.files, info.symbols, info.bytes) == (
+                totals[name]["files"],
+                totals[name]["symbols"],
+                totals[name]["bytes"],
+            ), f"counts of {name}"
+        assert set(totals) <= set(store.repos(txn)), "files of an unknown repository"
+
+
+@pytest.fixture
+def consistent() -> Callable[[Store], None]:
+    return assert_consistent

@@ -13,9 +13,12 @@ import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from appliance.errors import PluginError
+from appliance.errors import PluginError, UsageError
+
+if TYPE_CHECKING:
+    from appliance.index.lookup import Lookup
 
 TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -27,6 +30,29 @@ class ToolDefinition:
     function: Callable[..., Any]  # typed parameters and return value
     read_only: bool = True  # False when calling it changes something
     title: str = ""  # a human-readable name; defaults to the name
+
+
+class IndexAccess(Protocol):
+    """What a tool plugin gets to query the index with (the server's IndexService is one)."""
+
+    def lookup(self) -> Lookup: ...
+
+
+class NoIndex:
+    """The index where a process has none: tools that ask for it get a clear error."""
+
+    def lookup(self) -> Lookup:
+        raise UsageError("this process has no index open (start the server, or pass --data to the command)")
+
+
+class LateIndex:
+    """Forwards to whatever index the manager is given, when a tool runs (it may come later)."""
+
+    def __init__(self) -> None:
+        self.target: IndexAccess = NoIndex()
+
+    def lookup(self) -> Lookup:
+        return self.target.lookup()
 
 
 def check_tool(tool: object, plugin: str) -> ToolDefinition:

@@ -37,9 +37,10 @@ def call(appliance: Appliance, tool: str, **arguments: Any) -> dict[str, Any]:
 
 
 def has_plugins_dir(appliance: Appliance) -> bool:
-    """The documented interface: `--plugins-dir` on `appliance serve` and `appliance watch`."""
+    """The documented interface: `appliance serve` and `appliance watch` take a plugins folder
+    (`--plugins-dir`, env APPLIANCE_PLUGINS_DIR, default /plugins) and reload it when it changes."""
     helps = [appliance.exec("appliance", command, "--help").stdout for command in ("serve", "watch")]
-    return all("--plugins-dir" in text for text in helps)
+    return all("--plugins-dir" in text or "APPLIANCE_PLUGINS_DIR" in text for text in helps)
 
 
 def test_a_plugin_dropped_into_the_mounted_folder_becomes_active(

@@ -144,7 +144,7 @@ def one_run(image: str, repo: Path, kill: bool) -> Run:
         run.stop = time.monotonic() - begin
         run.exit_code = int(docker("inspect", "--format", "{{.State.ExitCode}}", name))
     finally:
-        docker("rm", "--force", name, check=False)
+        docker("rm", "--force", "--volumes", name, check=False)
         docker("volume", "rm", "--force", volume, check=False)
     return run
 

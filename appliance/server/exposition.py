@@ -25,7 +25,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from appliance.metrics import Metrics
 
@@ -54,15 +54,22 @@ def worker_exiting() -> None:
         mark_process_dead(os.getpid(), path)  # type: ignore[no-untyped-call]
 
 
-def metrics_app(metrics: Metrics) -> ASGIApp:
-    path = multiprocess_dir()
-    if path is None:
-        return make_asgi_app(metrics.registry)
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry, path)  # type: ignore[no-untyped-call]
-    registry.register(_BuildInfo(metrics))
-    registry.register(_WorkersProcess(Path(path)))
-    return make_asgi_app(registry)
+class MetricsApp:
+    """The exposition as an ASGI app (a class, so that Starlette routes to it as an app, not a view)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        path = multiprocess_dir()
+        if path is None:
+            registry = metrics.registry
+        else:
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry, path)  # type: ignore[no-untyped-call]
+            registry.register(_BuildInfo(metrics))
+            registry.register(_WorkersProcess(Path(path)))
+        self.app: ASGIApp = make_asgi_app(registry)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 class _BuildInfo(Collector):

@@ -100,10 +100,13 @@ def build_app(
     mcp = build_mcp(config, service, metrics, auth_enabled=bool(tokens))
     # Several workers share one socket and the kernel spreads connections over them, so a session
     # would reach a worker that never heard of it: there, every request stands alone (stateless).
+    # Without a session a stream cannot be resumed either, so answers come as plain JSON, which
+    # costs less than an event stream.
     stateless = config.workers > 1
     streamable = mcp.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=stateless,
+        json_response=stateless,
         event_store=None if stateless else MemoryEventStore(),
         retry_interval=RETRY_MS,
         transport_security=transport_security(config),

@@ -6,7 +6,9 @@ compression. The single writer only merges the results into LMDB.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import zlib
 from dataclasses import dataclass, field
 
@@ -52,19 +54,30 @@ def set_registry(registry: LanguageRegistry) -> None:
 
 def extract(root: str, path: str, fid: int, max_size: int) -> Extracted:
     result = Extracted(path, fid)
+    full = os.path.join(root, path)
+    if not os.path.realpath(full).startswith(os.path.realpath(root) + os.sep):
+        result.skip = "symlink"  # a folder on the way was replaced by a link out of the repository
+        return result
     try:
-        with open(os.path.join(root, path), "rb") as f:
-            st = os.fstat(f.fileno())
-            data = f.read(max_size + 1)
+        # No following a link, no waiting on a FIFO: the path may have changed since the walk.
+        fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         result.skip = "vanished"
         return result
-    except IsADirectoryError:
+    except OSError as e:
+        result.skip = "symlink" if e.errno == errno.ELOOP else "unreadable"
+        return result
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
         result.skip = "special"
         return result
-    except OSError:
-        result.skip = "unreadable"
-        return result
+    with os.fdopen(fd, "rb") as f:
+        try:
+            data = f.read(max_size + 1)
+        except OSError:
+            result.skip = "unreadable"
+            return result
     result.size, result.mtime_ns = len(data), st.st_mtime_ns
     if len(data) > max_size:
         result.skip = "too_large"

@@ -40,7 +40,7 @@ CHUNK_FILES = 64  # files per task sent to a worker
 BATCH_FILES = 20_000  # files per write transaction
 # Source bytes per write transaction: the merge cost per batch grows with the distinct trigrams
 # it touches, which grow far slower than the batch, so large batches cost less in all.
-BATCH_BYTES = 160 << 20
+BATCH_BYTES = 64 << 20
 POOL_THRESHOLD = 128  # fewer changed files than this are extracted in process
 
 Progress = Callable[[int, int, int, int], None]  # files done, files total, bytes done, bytes total

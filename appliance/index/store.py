@@ -139,11 +139,15 @@ class Store:
             except lmdb.Error as e:
                 raise IndexError_(f"cannot open the index in {path}: {e}") from e
             store = cls(path, env, writable)
-            if writable:
-                store._take_writer_lock()
-                store._init_meta()
-            else:
-                store._check_version()
+            try:
+                if writable:
+                    store._take_writer_lock()
+                    store._init_meta()
+                else:
+                    store._check_version()
+            except BaseException:
+                store._close()  # a refused open holds neither the environment nor the writer lock
+                raise
             cls._open[path.resolve()] = store
             return store
 

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import tree_sitter as ts
 
 # A function whose container is one of these is a method.
@@ -20,6 +21,10 @@ MAX_NAME_BYTES = 200
 # Bytes handed to tree-sitter per read. Small on purpose: predicates (#match?, #eq?) fetch the
 # text of each capture through the same callback, and a large chunk is copied for every one.
 READ_CHUNK = 4096
+MAX_BRACKET_DEPTH = 256
+_BRACKET_STEP = np.zeros(256, dtype=np.int8)
+_BRACKET_STEP[list(b"([{")] = 1
+_BRACKET_STEP[list(b")]}")] = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +66,30 @@ class TagsExtractor:
         # The callback form is the one that takes a progress callback (our budget). It must return
         # bytes: a memoryview here crashes py-tree-sitter 0.26.1 later, when nodes are read.
         parser = ts.Parser(self.language)
-        tree = parser.parse(
-            lambda offset, _point: source[offset : offset + READ_CHUNK], progress_callback=over_budget
-        )
+        try:
+            tree = parser.parse(
+                lambda offset, _point: source[offset : offset + READ_CHUNK], progress_callback=over_budget
+            )
+        except ValueError as e:  # "Parsing failed": cancelled by the budget
+            raise ParseBudgetExceeded(f"parse exceeded {budget_seconds:g}s") from e
         if tree is None or over_budget():
             raise ParseBudgetExceeded(f"parse exceeded {budget_seconds:g}s")
-        # No progress callback here: py-tree-sitter 0.26.1 crashes with one on QueryCursor.matches.
+        # The query cannot be cancelled (py-tree-sitter 0.26.1 crashes with a progress callback on
+        # QueryCursor.matches), and its time grows with the square of the tree's depth: deeply
+        # nested input is refused before it is queried. (Deep nesting that parses is unheard of.)
+        if tree.root_node.has_error and bracket_depth(source) > MAX_BRACKET_DEPTH:
+            raise ParseBudgetExceeded(f"brackets nested deeper than {MAX_BRACKET_DEPTH}")
         matches = ts.QueryCursor(self.query).matches(tree.root_node, _accept_other_predicates)
         if over_budget():
             raise ParseBudgetExceeded(f"tags query exceeded {budget_seconds:g}s")
         return _symbols_from_matches(matches, source, self.roles)
+
+
+def bracket_depth(source: bytes) -> int:
+    """The deepest nesting of (), [] and {} in `source`, ignoring strings and comments."""
+    codes = np.frombuffer(source, dtype=np.uint8)
+    steps = _BRACKET_STEP[codes]
+    return int(np.cumsum(steps, dtype=np.int32).max(initial=0)) if len(codes) else 0
 
 
 def _accept_other_predicates(

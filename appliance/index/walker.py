@@ -63,8 +63,13 @@ class _Spec:
 
     def decide(self, target: str) -> bool | None:
         """True: ignored, False: re-included (`!`), None: no pattern matches. Folders end in '/'."""
-        if not self.rules or self.spec.check_file(target).include is None:
+        if not self.rules:
             return None
+        try:
+            if self.spec.check_file(target).include is None:
+                return None
+        except UnicodeEncodeError:  # a name that is not UTF-8: pathspec's RE2 refuses it, `re` does not
+            pass
         for regex, include, inside in self.rules:
             match = regex.search(target)
             if match is not None and not (inside and target.endswith("/") and match.end() == len(target)):

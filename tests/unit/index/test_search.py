@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -251,3 +252,13 @@ def test_matching_lines_reports_each_line_once() -> None:
 def test_matching_lines_on_crlf_and_no_final_newline() -> None:
     regex = compile_pattern(SearchQuery("b$", regex=True))
     assert matching_lines(regex, b"ab\r\nab", True) == [(4, 6, 2, 2)]  # \r is part of the line
+
+
+def test_a_file_name_that_is_not_utf8(make: Make) -> None:
+    indexed = make({"ok.txt": "hello\n"})
+    with open(os.path.join(os.fsencode(indexed.root), b"caf\xe9.txt"), "wb") as f:
+        f.write(b"hello from Latin-1\n")
+    assert indexed.index().indexed == 2
+    name = b"caf\xe9.txt".decode("utf-8", "surrogateescape")
+    assert indexed.lines("hello") == [(name, 1), ("ok.txt", 1)]
+    assert indexed.lookup.read("repo", name).text == "hello from Latin-1"

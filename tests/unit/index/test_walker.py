@@ -293,3 +293,15 @@ def test_folder_patterns_as_git_reads_them(tmp_path: Path) -> None:
     # `a/**` ignores what is inside a, not a itself, so a/keep.txt can come back;
     # `b/**/` ignores the folders inside b, not b.
     assert walked(tmp_path)[0] == ["a/keep.txt", "b/top.txt"]
+
+
+def test_names_that_are_not_utf8(tmp_path: Path) -> None:
+    """A Latin-1 file name comes back as Python does for os.listdir: with surrogate escapes."""
+    root = os.fsencode(tmp_path)
+    for name in (b"caf\xe9.txt", b"caf\xe9.log", b"ok.txt"):
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(b"x\n")
+    (tmp_path / ".gitignore").write_text("*.log\n")
+    files, skipped = walked(tmp_path, WalkOptions())
+    assert files == [b"caf\xe9.txt".decode("utf-8", "surrogateescape"), "ok.txt"]
+    assert skipped == {}

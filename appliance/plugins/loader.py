@@ -156,8 +156,10 @@ def _load_code(loaded: Loaded, report_dir: str) -> None:
         return
     pm = _stage("code", hooks.plugin_manager, [(manifest.name, target)])
     implemented = {n for n in ("adjust_symbols", "provide_tools") if getattr(pm.hook, n).get_hookimpls()}
-    if manifest.type == "tool" and not candidate.convention and "provide_tools" not in implemented:
-        raise LoadError("code", f"{manifest.name}: a tool plugin must implement provide_tools")
+    if manifest.type == "tool" and "provide_tools" not in implemented:
+        if not candidate.convention:
+            raise LoadError("code", f"{manifest.name}: a tool plugin must implement provide_tools")
+        loaded.manifest = replace(manifest, type="hooks")  # a plugin.py of hooks alone
     loaded.hook_object = target
     loaded.adjusts_symbols = "adjust_symbols" in implemented
     if implemented:

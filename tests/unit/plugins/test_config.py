@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from appliance.plugins.config import (
     update,
 )
 
-SCHEMA = {
+SCHEMA: dict[str, dict[str, Any]] = {
     "max_lines": {"type": "integer", "default": 100, "minimum": 1, "maximum": 1000},
     "mode": {"type": "string", "enum": ["fast", "exact"], "default": "fast"},
     "ratio": {"type": "number"},

@@ -331,3 +331,19 @@ def test_readers_never_see_a_half_built_registry(plugins: Plugins, make_manager:
         for reader in readers:
             reader.join()
     assert errors == []
+
+
+def test_folders_without_a_manifest_load_by_convention(plugins: Plugins, make_manager: MakeManager) -> None:
+    plugins.write("counter", {"plugin.py": COUNTER.replace('config.get("step", 1)', "1")})
+    plugins.write("upper", {"plugin.py": UPPER})
+    query = "(function_definition name: (identifier) @name) @definition.function\n"
+    plugins.write("python", {"queries/tags.scm": query})
+    manager = make_manager()
+    manager.refresh()
+    assert [(s.name, s.state, s.type) for s in manager.list_plugins()] == [
+        ("counter", "active", "tool"),
+        ("python", "active", "language"),
+        ("upper", "active", "hooks"),
+    ]
+    assert manager.call_tool("count", n=1) == 2
+    assert manager.registry.for_path("x.python") is manager.registry.plugins["python"]

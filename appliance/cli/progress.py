@@ -8,10 +8,10 @@ from typing import TextIO
 
 
 class ProgressBar:
-    def __init__(self, label: str, stream: TextIO = sys.stderr, min_interval: float = 0.1) -> None:
+    def __init__(self, label: str, stream: TextIO | None = None, min_interval: float = 0.1) -> None:
         self.label = label
-        self.stream = stream
-        self.enabled = stream.isatty()
+        self.stream = stream if stream is not None else sys.stderr  # looked up now: tests swap it
+        self.enabled = self.stream.isatty()
         self.started = time.monotonic()
         self.min_interval = min_interval
         self.last_draw = 0.0

@@ -8,8 +8,9 @@
 #   WITH_GRAFANA=1|0   copy Grafana from GRAFANA_IMAGE (default 1). 0 builds without it, with no
 #                      pull at all: air-gapped machines and CI (`just image` defaults to 0); the
 #                      grafana unit is then skipped by its ConditionPathExists=.
-#   GRAFANA_IMAGE      the official Grafana image to take it from. Its binaries are static, so
-#                      they run on Debian; the build runs `grafana --version` to prove it.
+#   GRAFANA_IMAGE      the official Grafana image to take /usr/share/grafana from. The build runs
+#                      `grafana --version` in the final image, so a binary that cannot run on
+#                      Debian fails the build rather than the container.
 # Build secret (optional): `--secret id=cacert,src=/etc/ssl/certs/ca-certificates.crt` gives pip a
 # CA bundle where PyPI is reached through an intercepting proxy. Needs BuildKit (DOCKER_BUILDKIT=1).
 # There is no `# syntax=` line on purpose: it would pull a frontend image from a registry.

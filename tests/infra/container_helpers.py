@@ -127,6 +127,9 @@ class Appliance:
                 units = self.units()
             except AssertionError:
                 return None  # the supervisor is not listening yet
+            failed = {name: u["reason"] for name, u in units.items() if u["state"] == "failed"}
+            if failed:  # given up on by the supervisor: waiting longer cannot help
+                raise AssertionError(f"{self.name}: units failed: {failed}")
             ok = all(units.get(name, {}).get("state") == "active" for name in APP_UNITS)
             ok = ok and units.get("grafana", {}).get("state") in ("active", "skipped")
             return units if ok else None

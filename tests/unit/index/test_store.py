@@ -9,7 +9,7 @@ from pathlib import Path
 import lmdb
 import pytest
 
-from appliance.errors import IndexError_, UsageError
+from appliance.errors import ApplianceError, IndexError_, UsageError
 from appliance.index import store as store_module
 from appliance.index.store import (
     SCHEMA_VERSION,
@@ -67,6 +67,18 @@ def write_schema_version(data: Path, version: int) -> None:
     with store.write() as txn:
         txn.put(b"schema_version", str(version).encode(), db=store.dbs["meta"])
     Store.close_all()
+
+
+def test_a_reader_arriving_while_the_first_writer_creates_the_index_gets_a_clear_error(
+    tmp_path: Path,
+) -> None:
+    """The writer's first moments: data.mdb exists, its databases do not yet. A reader (the
+    server, started beside the indexer on a fresh data dir) must get the appliance's own error,
+    not lmdb.NotFoundError from mdb_dbi_open."""
+    env = lmdb.open(str(index_dir(tmp_path)), max_dbs=16)  # the environment, no database yet
+    env.close()
+    with pytest.raises(ApplianceError, match="index"):
+        Store.open(tmp_path)
 
 
 def test_another_schema_version_is_refused(tmp_path: Path) -> None:

@@ -167,8 +167,15 @@ def manifest_name(folder: Path) -> str:
     """The `name` in the folder's plugin.yaml; the folder's name when it cannot be read (the load
     then fails with the reason, under that name)."""
     try:
-        data = yaml.load((folder / MANIFEST_NAME).read_bytes(), Loader=_LOADER)
-    except (OSError, yaml.YAMLError):
+        text = (folder / MANIFEST_NAME).read_bytes()
+    except OSError:
+        return folder.name
+    match = _NAME_LINE.search(text)
+    if match is not None:
+        return match.group(1).decode()
+    try:
+        data = yaml.load(text, Loader=_LOADER)
+    except yaml.YAMLError:
         return folder.name
     name = data.get("name") if isinstance(data, dict) else None
     return name if isinstance(name, str) and NAME.match(name) else folder.name
@@ -177,23 +184,31 @@ def manifest_name(folder: Path) -> str:
 def folder_fingerprint(folder: Path) -> str:
     """A digest of every file's relative path, size and mtime: equal while nothing changed."""
     digest = hashlib.sha256()
-    for path, stat in sorted(_stat_files(folder)):
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    for path, size, mtime in sorted(_stat_files(str(folder), "")):
+        digest.update(f"{path}\0{size}\0{mtime}\0".encode())
     return digest.hexdigest()[:16]
 
 
-def _stat_files(folder: Path) -> Iterable[tuple[str, os.stat_result]]:
-    for current, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in SKIPPED_FOLDERS and not is_temporary(d)]
-        for name in files:
-            if is_temporary(name) or name.endswith((".pyc", ".pyo")):
+def _stat_files(folder: str, prefix: str) -> Iterable[tuple[str, int, int]]:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:  # gone meanwhile: the next event or rescan sees the rest
+        return
+    for entry in entries:
+        name = entry.name
+        if is_temporary(name):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=True):
+                if name not in SKIPPED_FOLDERS:
+                    yield from _stat_files(entry.path, prefix + name + "/")
                 continue
-            full = os.path.join(current, name)
-            try:
-                stat = os.stat(full)
-            except OSError:  # gone meanwhile: the next event or rescan sees the rest
+            if name.endswith((".pyc", ".pyo")):
                 continue
-            yield os.path.relpath(full, folder), stat
+            stat = entry.stat(follow_symlinks=True)
+        except OSError:
+            continue
+        yield prefix + name, stat.st_size, stat.st_mtime_ns
 
 
 def _files(folder: Path) -> list[Path]:
@@ -259,7 +274,9 @@ def _module_of(target: object) -> ModuleType | None:
     return sys.modules.get(getattr(target, "__module__", "") or "")
 
 
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: discovery of 50 plugins in ms
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# `name: x` in block style: read without a YAML parse (discovery is on the hot-reload path).
+_NAME_LINE = re.compile(rb"^name:[ \t]*[\"']?([a-z][a-z0-9_-]{0,62})[\"']?[ \t]*(?:#.*)?\r?$", re.MULTILINE)
 
 
 def describe(discovery: Discovery) -> list[dict[str, Any]]:

@@ -32,6 +32,13 @@ def test_folders_with_a_manifest_are_plugins_named_by_it(plugins: Plugins) -> No
     assert {c.origin for c in found.candidates.values()} == {"mounted"}
 
 
+def test_a_manifest_in_flow_style_is_named_too(plugins: Plugins) -> None:
+    plugins.write("folder", {"plugin.yaml": '{"name": "jsonish", "version": "1", "type": "tool"}\n'})
+    plugins.write("quoted", {"plugin.yaml": "version: '1'\nname: 'quoted-name'  # a comment\n"})
+    found = discover([Root(plugins.root, "mounted")], entry_points=False)
+    assert sorted(found.candidates) == ["jsonish", "quoted-name"]
+
+
 def test_an_unreadable_manifest_still_names_the_plugin_after_its_folder(plugins: Plugins) -> None:
     plugins.write("broken", {"plugin.yaml": "name: [unclosed\n"})
     found = discover([Root(plugins.root, "mounted")], entry_points=False)

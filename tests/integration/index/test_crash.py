@@ -133,15 +133,15 @@ def test_a_killed_indexer_leaves_a_consistent_index_and_a_rerun_completes(tmp_pa
     generate(repo, FILES)
     command = ["index", str(repo), "--data", str(data), "--workers", "1"]
 
-    child = subprocess.Popen(
-        [sys.executable, "-c", RUN_WITH_SMALL_BATCHES, *command], stderr=subprocess.DEVNULL
-    )
+    log = tmp_path / "indexer.stderr"
+    with log.open("wb") as stderr:
+        child = subprocess.Popen([sys.executable, "-c", RUN_WITH_SMALL_BATCHES, *command], stderr=stderr)
     deadline = time.monotonic() + 300
     try:
         while (info := repo_info(data, "repo")) is None or info.files == 0:
             with contextlib.suppress(subprocess.TimeoutExpired):  # the child's exit, or 50 ms: no busy loop
                 child.wait(timeout=0.05)
-            assert child.returncode is None, "the indexer ended before a batch was seen"
+            assert child.returncode is None, f"the indexer ended before a batch was seen: {log.read_text()}"
             assert time.monotonic() < deadline, "no batch committed in 300 s"
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=60) == -signal.SIGKILL

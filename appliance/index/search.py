@@ -169,7 +169,7 @@ class Searcher:
         result = SearchResult(plan=str(plan))
         deadline = started + query.budget_seconds
         wanted = query.offset + query.limit
-        globs = _glob_filter(query.globs)
+        globs = GlobFilter(query.globs)
         with self.store.read() as txn:
             candidates = self._candidates(txn, plan)
             result.candidates = len(candidates)
@@ -278,16 +278,24 @@ def _text(line: bytes) -> str:
     return line.rstrip(b"\r").decode("utf-8", "replace")
 
 
-GlobFilter = tuple[pathspec.GitIgnoreSpec | None, pathspec.GitIgnoreSpec | None]
+class GlobFilter:
+    """ripgrep's -g: the last glob matching a path decides, `!glob` excludes; when no glob
+    matches, the path is wanted unless some glob includes (then only what one includes is)."""
 
+    def __init__(self, globs: tuple[str, ...]) -> None:
+        # As ignore rules: an excluding glob ignores, an including one re-includes.
+        lines = [g[1:] if g.startswith("!") else "!" + g for g in globs]
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines) if globs else None
+        self.default = not any(not g.startswith("!") for g in globs)
 
-def _glob_filter(globs: tuple[str, ...]) -> GlobFilter:
-    include = [g for g in globs if not g.startswith("!")]
-    exclude = [g[1:] for g in globs if g.startswith("!")]
-    return (
-        pathspec.GitIgnoreSpec.from_lines(include) if include else None,
-        pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None,
-    )
+    def __call__(self, path: str) -> bool:
+        if self.spec is None:
+            return True
+        try:
+            excluded = self.spec.check_file(path).include
+        except UnicodeEncodeError:  # a file name that is not UTF-8: pathspec's RE2 backend refuses it
+            excluded = pathspec.GitIgnoreSpec(self.spec.patterns, backend="simple").check_file(path).include
+        return self.default if excluded is None else not excluded
 
 
 def _wanted(meta: FileMeta, query: SearchQuery, globs: GlobFilter) -> bool:
@@ -295,7 +303,4 @@ def _wanted(meta: FileMeta, query: SearchQuery, globs: GlobFilter) -> bool:
         return False
     if query.languages and meta.language not in query.languages:
         return False
-    include, exclude = globs
-    if include is not None and not include.match_file(meta.path):
-        return False
-    return not (exclude is not None and exclude.match_file(meta.path))
+    return globs(meta.path)

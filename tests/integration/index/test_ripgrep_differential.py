@@ -321,3 +321,52 @@ def test_the_project_source_matches_ripgrep(
         found = searched(store, repo, pattern, regex, ignore_case)
         assert expected is not None and found is not None
         assert without_unknown_columns(found, expected) == expected
+
+
+def test_the_walk_of_the_project_source_lists_what_ripgrep_lists(
+    rg: str, real_tree: tuple[Path, Store]
+) -> None:
+    base, store = real_tree
+    for repo in ("appliance", "plugins"):
+        argv = [rg, "--files", "--no-config", "--no-require-git"]
+        listed = subprocess.run(argv, cwd=base / repo, capture_output=True, text=True, timeout=60, check=True)
+        assert indexed_paths(store, repo) == sorted(listed.stdout.splitlines())
+
+
+@pytest.mark.parametrize(
+    "globs",
+    [
+        ("*.py",),
+        ("!*.py",),
+        ("index/*.py", "!index/search.py"),
+        ("!index/search.py", "index/*.py"),
+        ("*.scm",),
+    ],
+)
+def test_globs_match_ripgrep_on_the_project_source(
+    rg: str, real_tree: tuple[Path, Store], globs: tuple[str, ...]
+) -> None:
+    """ripgrep applies -g to what it walks, not to files named on its command line: it walks here."""
+    base, store = real_tree
+    for repo in ("appliance", "plugins"):
+        argv = [
+            rg,
+            "--no-config",
+            "--no-require-git",
+            "--json",
+            *(f"-g{g}" for g in globs),
+            "-F",
+            "-e",
+            "name",
+            ".",
+        ]
+        out = subprocess.run(argv, cwd=base / repo, capture_output=True, timeout=60, check=False)
+        assert out.returncode in (0, 1), out.stderr
+        expected = {
+            message["data"]["path"]["text"].removeprefix("./")
+            for message in map(json.loads, out.stdout.splitlines())
+            if message["type"] == "match"
+        }
+        query = SearchQuery("name", repos=(repo,), globs=globs, limit=MAX_LIMIT, budget_seconds=600)
+        found = {m.path for m in Searcher(store, Metrics(CollectorRegistry())).search(query).matches}
+        assert found == expected

@@ -262,3 +262,28 @@ def test_a_file_name_that_is_not_utf8(make: Make) -> None:
     name = b"caf\xe9.txt".decode("utf-8", "surrogateescape")
     assert indexed.lines("hello") == [(name, 1), ("ok.txt", 1)]
     assert indexed.lookup.read("repo", name).text == "hello from Latin-1"
+
+
+@pytest.mark.parametrize(
+    ("globs", "paths"),
+    [
+        (("*.py", "!helpers.py"), {"src/users.py"}),
+        (("!helpers.py", "*.py"), {"src/users.py", "src/helpers.py"}),  # the later glob decides
+        (("!*.txt",), {"src/users.py", "src/helpers.py"}),
+        (("src/*.py",), {"src/users.py", "src/helpers.py"}),
+        (("users.py",), {"src/users.py"}),
+        (("*.txt", "*.py", "!src/users.py"), {"docs/README.txt", "src/helpers.py"}),
+    ],
+)
+def test_globs_as_ripgrep_reads_them(small: Indexed, globs: tuple[str, ...], paths: set[str]) -> None:
+    assert {m.path for m in small.search("e", globs=globs, limit=MAX_LIMIT).matches} == paths
+
+
+def test_globs_on_a_file_name_that_is_not_utf8(make: Make) -> None:
+    indexed = make({"ok.txt": "hello\n", "skip.log": "hello\n"})
+    with open(os.path.join(os.fsencode(indexed.root), b"caf\xe9.txt"), "wb") as f:
+        f.write(b"hello\n")
+    indexed.index()
+    name = b"caf\xe9.txt".decode("utf-8", "surrogateescape")
+    assert {p for p, _ in indexed.lines("hello", globs=("*.txt",))} == {name, "ok.txt"}
+    assert {p for p, _ in indexed.lines("hello", globs=("!caf*",))} == {"ok.txt", "skip.log"}

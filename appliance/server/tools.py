@@ -7,10 +7,11 @@ at this boundary, which the SDK answers as an `isError` result carrying the mess
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
@@ -36,6 +37,8 @@ from appliance.server.models import (
     next_offset,
 )
 from appliance.server.service import IndexService
+
+T = TypeVar("T")
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
@@ -93,9 +96,18 @@ def errors() -> Iterator[None]:
         raise ToolError(str(e)) from e
 
 
+async def ask(work: Callable[[], T], *, quick: bool) -> T:
+    """Run a question to the index. Quick ones (bounded, well under a millisecond) run on the event
+    loop: a hop to a worker thread and back costs more than they do, in CPU and in latency. The rest
+    (searches, reference lists, prefix and fuzzy scans) run on a worker thread, so a long one never
+    holds up other clients."""
+    with errors():
+        return work() if quick else await anyio.to_thread.run_sync(work)
+
+
 def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: bool) -> None:
     @mcp.tool(title="Search code", annotations=READ_ONLY)
-    def search_code(
+    async def search_code(
         pattern: Annotated[
             str,
             Field(
@@ -141,8 +153,7 @@ def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: boo
             offset=offset,
             context=context,
         )
-        with errors():
-            result = service.search(query)
+        result = await ask(lambda: service.search(query), quick=False)
         shown = len(result.matches)
         return SearchResults(
             total=result.total,
@@ -153,9 +164,10 @@ def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: boo
             matches=[CodeMatch.from_match(m) for m in result.matches],
         )
 
-    def symbols(query: SymbolQuery, references: bool, count_only: bool) -> SymbolResults:
-        with errors():
-            result = service.lookup().symbols(query, references=references)
+    async def symbols(query: SymbolQuery, references: bool, count_only: bool) -> SymbolResults:
+        # Definitions of one exact name are few; references to a common one can be tens of thousands.
+        quick = not (references or query.prefix or query.fuzzy)
+        result = await ask(lambda: service.lookup().symbols(query, references=references), quick=quick)
         return SymbolResults(
             total=result.total,
             offset=query.offset,
@@ -164,7 +176,7 @@ def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: boo
         )
 
     @mcp.tool(title="Find a symbol's definitions", annotations=READ_ONLY)
-    def find_symbol(
+    async def find_symbol(
         name: Name,
         kind: Kind = None,
         language: Language = None,
@@ -188,10 +200,10 @@ def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: boo
             limit=0 if count_only else limit,
             offset=offset,
         )
-        return symbols(query, False, count_only)
+        return await symbols(query, False, count_only)
 
     @mcp.tool(title="Find references to a symbol", annotations=READ_ONLY)
-    def find_references(
+    async def find_references(
         name: Name,
         kind: Kind = None,
         language: Language = None,
@@ -214,14 +226,13 @@ def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: boo
             limit=0 if count_only else limit,
             offset=offset,
         )
-        return symbols(query, True, count_only)
+        return await symbols(query, True, count_only)
 
     @mcp.tool(title="Outline a file", annotations=READ_ONLY)
-    def file_outline(repo: RepoName, path: Path_) -> FileOutline:
+    async def file_outline(repo: RepoName, path: Path_) -> FileOutline:
         """The definitions of one file as a tree (classes with their methods, and so on), each with its
         line range: the quickest way to see what a file holds before reading it."""
-        with errors():
-            meta, roots = service.lookup().outline(repo, path)
+        meta, roots = await ask(lambda: service.lookup().outline(repo, path), quick=True)
         return FileOutline(
             repo=repo,
             path=meta.path,
@@ -230,7 +241,7 @@ def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: boo
         )
 
     @mcp.tool(title="Read a file", annotations=READ_ONLY)
-    def read_file(
+    async def read_file(
         repo: RepoName,
         path: Path_,
         start_line: Annotated[int, Field(description="First line to return, from 1.", ge=1)] = 1,
@@ -245,32 +256,30 @@ def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: boo
     ) -> FileSlice:
         """An indexed file's text, or a range of its lines. Only files in the index are served: paths
         with '..', absolute paths and symbolic links are refused."""
-        with errors():
-            text = service.lookup().read(repo, path, start_line, end_line)
+        text = await ask(lambda: service.lookup().read(repo, path, start_line, end_line), quick=True)
         return FileSlice.from_text(text, end_line)
 
     @mcp.tool(title="List repositories", annotations=READ_ONLY)
-    def list_repos() -> RepoList:
+    async def list_repos() -> RepoList:
         """Every indexed repository with its size: names to pass as `repo` to the other tools."""
-        with errors():
-            repos = [Repo.from_info(info) for _, info in sorted(service.repos().items())]
+        infos = await ask(service.repos, quick=True)
+        repos = [Repo.from_info(info) for _, info in sorted(infos.items())]
         return RepoList(repos=repos, total=len(repos))
 
     @mcp.tool(title="Index status", annotations=READ_ONLY)
-    def index_status() -> IndexStatus:
+    async def index_status() -> IndexStatus:
         """Whether the index is ready, and per repository: files, symbols, bytes, when it last changed,
         how far behind the files on disk it is, and the progress of any indexing under way."""
-        with errors():
-            return service.status()
+        return await ask(service.status, quick=True)
 
     @mcp.tool(title="List plugins", annotations=READ_ONLY)
-    def list_plugins() -> PluginList:
+    async def list_plugins() -> PluginList:
         """The language plugins: name, version, languages and file extensions, and whether each is
         active or failed to load (with the reason)."""
         return PluginList(plugins=service.plugins())
 
     @mcp.tool(title="Rescan repositories", annotations=ADMIN_ACTION)
-    def reindex(
+    async def reindex(
         ctx: Context,
         repo: Annotated[
             str | None,
@@ -281,6 +290,5 @@ def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: boo
         are indexed, deleted ones removed. Runs in the background; follow it with index_status."""
         if ADMIN not in caller_scopes(ctx.request_context.request, auth_enabled):
             raise ToolError("reindex needs a token with the admin scope; this token has the read scope only")
-        with errors():
-            queued = service.reindex(repo)
+        queued = await ask(lambda: service.reindex(repo), quick=True)
         return ReindexResult(queued=queued, message="rescan queued; index_status shows its progress")

@@ -1,4 +1,4 @@
-"""Walk a repository the way ripgrep does by default: honour .gitignore, .ignore and
+"""Walk a repository the way ripgrep does by default: honour .rgignore, .ignore, .gitignore and
 .git/info/exclude at every level, skip hidden entries, never follow symbolic links.
 
 Files too large, special files, symbolic links and entries matched by the walk's own excludes
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pathspec
 
-IGNORE_FILES = (".gitignore", ".ignore")
+IGNORE_FILES = (".rgignore", ".ignore", ".gitignore")  # ripgrep's order of precedence
 DEFAULT_EXCLUDES = ("node_modules", "__pycache__")
 DEFAULT_MAX_FILE_SIZE = 1 << 20
 
@@ -77,39 +77,40 @@ class _Spec:
         return None
 
 
+Specs = tuple[tuple[str, _Spec], ...]  # (folder, its ignore file's patterns), root first
+
+
 @dataclass(frozen=True)
 class _Rules:
-    """The ignore rules in force in one folder: each source's (folder, spec) list, root first."""
+    """The ignore rules in force in one folder: the walk's excludes, .git/info/exclude, and the
+    ignore files of the folder and its parents, one `Specs` per name of IGNORE_FILES."""
 
     excludes: _Spec | None
-    git_exclude: tuple[tuple[str, _Spec], ...]
-    gitignore: tuple[tuple[str, _Spec], ...] = ()
-    ignore: tuple[tuple[str, _Spec], ...] = ()
+    git_exclude: Specs
+    files: tuple[Specs, ...] = ((),) * len(IGNORE_FILES)
 
     def entering(self, root: str, rel_dir: str) -> _Rules:
-        """The rules inside `rel_dir`: these, and its own .gitignore and .ignore."""
+        """The rules inside `rel_dir`: these, and its own ignore files."""
         abs_dir = os.path.join(root, rel_dir) if rel_dir else root
-        gitignore = _read_spec(os.path.join(abs_dir, ".gitignore"))
-        ignore = _read_spec(os.path.join(abs_dir, ".ignore"))
-        if gitignore is None and ignore is None:
+        found = [_read_spec(os.path.join(abs_dir, name)) for name in IGNORE_FILES]
+        if all(spec is None for spec in found):
             return self
-        return _Rules(
-            self.excludes,
-            self.git_exclude,
-            self.gitignore + (((rel_dir, gitignore),) if gitignore is not None else ()),
-            self.ignore + (((rel_dir, ignore),) if ignore is not None else ()),
+        files = tuple(
+            specs + (((rel_dir, spec),) if spec is not None else ())
+            for specs, spec in zip(self.files, found, strict=True)
         )
+        return _Rules(self.excludes, self.git_exclude, files)
 
     def decide(self, rel: str, is_dir: bool) -> str:
-        """"excluded" (by the walk's own patterns), "ignored" or "" (kept).
+        """ "excluded" (by the walk's own patterns), "ignored" or "" (kept).
 
-        ripgrep's precedence (the ignore crate's dir.rs): every .ignore up the tree, deepest first,
-        before any .gitignore, deepest first, before .git/info/exclude. Within one file the last
+        ripgrep's precedence (the ignore crate's dir.rs): every .rgignore up the tree, deepest first,
+        then every .ignore, then every .gitignore, then .git/info/exclude. Within one file the last
         matching pattern wins. The walk's own excludes come before all: vendored code stays out."""
         target = rel + "/" if is_dir else rel
         if self.excludes is not None and self.excludes.decide(target):
             return "excluded"
-        for specs in (self.ignore, self.gitignore, self.git_exclude):
+        for specs in (*self.files, self.git_exclude):
             for base, spec in reversed(specs):
                 decision = spec.decide(target[len(base) + 1 :] if base else target)
                 if decision is not None:

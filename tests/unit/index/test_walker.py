@@ -97,6 +97,14 @@ def test_dot_ignore_overrides_gitignore_at_any_depth_as_in_ripgrep(tmp_path: Pat
     assert walked(tmp_path)[0] == ["sub/keep.txt"]
 
 
+def test_rgignore_overrides_dot_ignore(tmp_path: Path) -> None:
+    tree(
+        tmp_path,
+        {".rgignore": "!keep.txt\n", "sub/.ignore": "*.txt\n", "sub/keep.txt": "", "sub/drop.txt": ""},
+    )
+    assert walked(tmp_path)[0] == ["sub/keep.txt"]
+
+
 def test_gitignore_overrides_git_info_exclude(tmp_path: Path) -> None:
     tree(tmp_path, {".git/info/exclude": "*.txt\n", "sub/.gitignore": "!keep.txt\n", "sub/keep.txt": ""})
     tree(tmp_path, {"sub/drop.txt": ""})
@@ -210,9 +218,9 @@ PATTERNS = st.sampled_from(
     ]
 )  # fmt: skip
 IGNORE_FILES = st.dictionaries(
-    st.tuples(st.sampled_from(DIRS), st.sampled_from([".gitignore", ".ignore", ".git/info/exclude"])).map(
-        lambda t: t[1] if t[1].startswith(".git/") else t[0] + t[1]
-    ),
+    st.tuples(
+        st.sampled_from(DIRS), st.sampled_from([".gitignore", ".ignore", ".rgignore", ".git/info/exclude"])
+    ).map(lambda t: t[1] if t[1].startswith(".git/") else t[0] + t[1]),
     st.lists(PATTERNS, min_size=1, max_size=4).map(lambda ps: "\n".join(ps) + "\n"),
     max_size=4,
 )

@@ -9,21 +9,34 @@ by every session, and an id must not let one client guess its way into another's
 from __future__ import annotations
 
 import secrets
+import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 
-import anyio
 from mcp.server.streamable_http import EventCallback, EventId, EventMessage, EventStore, StreamId
 from mcp_types import JSONRPCMessage
 
-MAX_EVENTS = 2000  # across all streams; the oldest go first
+MAX_EVENTS = 1000  # across all streams; the oldest go first
+MAX_AGE = 60.0  # seconds: a client resumes within its retry interval (1 s) or not at all
 
 
 class MemoryEventStore(EventStore):
-    def __init__(self, max_events: int = MAX_EVENTS) -> None:
+    """Bounded by count and by age, so that memory stays flat however many answers flow through.
+
+    Every method runs on the event loop and never awaits while it changes the store, so no lock is
+    needed."""
+
+    def __init__(
+        self,
+        max_events: int = MAX_EVENTS,
+        max_age: float = MAX_AGE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_events = max_events
-        self._events: OrderedDict[EventId, tuple[StreamId, JSONRPCMessage | None]] = OrderedDict()
+        self.max_age = max_age
+        self.clock = clock
+        self._events: OrderedDict[EventId, tuple[float, StreamId, JSONRPCMessage | None]] = OrderedDict()
         self._streams: dict[StreamId, deque[EventId]] = {}
-        self._lock = anyio.Lock()
 
     @property
     def size(self) -> int:  # not __len__: the SDK tests `if not event_store`, and an empty store must pass
@@ -31,29 +44,32 @@ class MemoryEventStore(EventStore):
 
     async def store_event(self, stream_id: StreamId, message: JSONRPCMessage | None) -> EventId:
         event_id = secrets.token_urlsafe(16)
-        async with self._lock:
-            self._events[event_id] = (stream_id, message)
-            self._streams.setdefault(stream_id, deque()).append(event_id)
-            while len(self._events) > self.max_events:
-                _, (old_stream, _) = self._events.popitem(last=False)
-                ids = self._streams[old_stream]
-                ids.popleft()  # a stream's oldest event is the oldest of all its events
-                if not ids:
-                    del self._streams[old_stream]
+        now = self.clock()
+        self._events[event_id] = (now, stream_id, message)
+        self._streams.setdefault(stream_id, deque()).append(event_id)
+        while self._events and (
+            len(self._events) > self.max_events or next(iter(self._events.values()))[0] < now - self.max_age
+        ):
+            self._drop_oldest()
         return event_id
 
     async def replay_events_after(
         self, last_event_id: EventId, send_callback: EventCallback
     ) -> StreamId | None:
-        async with self._lock:
-            found = self._events.get(last_event_id)
-            if found is None:
-                return None
-            stream_id = found[0]
-            ids = list(self._streams.get(stream_id, ()))
-            after = ids[ids.index(last_event_id) + 1 :]
-            missed = [(i, self._events[i][1]) for i in after]
+        found = self._events.get(last_event_id)
+        if found is None:
+            return None
+        stream_id = found[1]
+        ids = list(self._streams.get(stream_id, ()))
+        missed = [(i, self._events[i][2]) for i in ids[ids.index(last_event_id) + 1 :]]
         for event_id, message in missed:
             if message is not None:
                 await send_callback(EventMessage(message, event_id))
         return stream_id
+
+    def _drop_oldest(self) -> None:
+        _, (_, stream, _) = self._events.popitem(last=False)
+        ids = self._streams[stream]
+        ids.popleft()  # a stream's oldest event is the oldest of all its events
+        if not ids:
+            del self._streams[stream]

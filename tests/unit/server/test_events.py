@@ -48,3 +48,16 @@ async def test_oldest_events_go_first_when_full() -> None:
     for n in range(10):
         await store.store_event("c", note(n))
     assert store.size == 4
+
+
+async def test_events_older_than_a_minute_go() -> None:
+    now = [0.0]
+    store = MemoryEventStore(max_age=60, clock=lambda: now[0])
+    old = await store.store_event("a", note(0))
+    now[0] = 30.0
+    recent = await store.store_event("b", note(1))
+    now[0] = 61.0
+    await store.store_event("b", note(2))
+    assert store.size == 2
+    assert await replay(store, old) == (None, [])
+    assert await replay(store, recent) == ("b", [2])

@@ -109,7 +109,7 @@ def test_over_the_parse_budget_the_text_stays_searchable(
         f"def handler_{i}(event):\n    return event.get({i})\n\n" for i in range(10_000)
     )  # ~540 KB
     indexed = make(
-        {"big.py": source, "small.py": "x = 1\n"}, IndexOptions(workers=1, plugin_roots=(plugins,))
+        {"big.py": source, "notes.txt": "x = 1\n"}, IndexOptions(workers=1, plugin_roots=(plugins,))
     )
     summary = indexed.index()
     assert (summary.indexed, summary.notes) == (2, {"parse_budget": 1})

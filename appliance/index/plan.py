@@ -16,6 +16,7 @@ import re._constants as c
 import re._parser as sre
 from dataclasses import dataclass
 from itertools import product
+from typing import Any
 
 from appliance.index.trigrams import fold, string_trigrams
 
@@ -91,7 +92,7 @@ def _plan_pieces(data: bytes) -> Plan:
 
 
 def plan_regex(pattern: str, ignore_case: bool) -> Plan:
-    if any(token in pattern for token in UNANALYSED):
+    if any(token in pattern for token in UNANALYSED) or _python_warns(pattern):
         return ALL
     try:
         parsed = sre.parse(pattern)
@@ -103,6 +104,34 @@ def plan_regex(pattern: str, ignore_case: bool) -> Plan:
     except RecursionError:
         return ALL
     return conj(plan, strings_plan(exact)) if exact is not None else plan
+
+
+def _python_warns(pattern: str) -> bool:
+    """Whether Python's parser warns about a class of `pattern` (FutureWarning: a '[' right after
+    the '[' that opens it, or a doubled '-', '&', '~' or '|' in it, future set syntax). RE2 reads
+    these as plain characters; such patterns are left unanalysed rather than warn (or raise, where
+    warnings are errors) from the engine. Scanning is cheaper than swapping the process's warning
+    filters around each parse, which is not thread-safe."""
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern[i] == "\\":
+            i += 2
+        elif pattern[i] == "[":
+            j = i + 1
+            if pattern.startswith("[", j):
+                return True
+            j += pattern.startswith("^", j)
+            j += pattern.startswith("]", j)  # a ']' first in a class is a member
+            while j < n and pattern[j] != "]":
+                if pattern[j] == "\\":
+                    j += 1
+                elif pattern[j] in "-&~|" and pattern.startswith(pattern[j], j + 1):
+                    return True
+                j += 1
+            i = j + 1
+        else:
+            i += 1
+    return False
 
 
 Exact = set[bytes] | None  # the strings a piece matches exactly, when known and few
@@ -129,19 +158,19 @@ class _Analysis:
             return None, conj(plan, strings_plan(exact))
         return exact, plan
 
-    def item(self, item: tuple[object, object]) -> tuple[Exact, Plan]:
-        op, arg = item
+    def item(self, item: tuple[object, Any]) -> tuple[Exact, Plan]:
+        op, arg = item  # sre's (opcode, argument); the argument's shape depends on the opcode
         if op is c.LITERAL:
-            return self.char(int(arg)), ALL  # type: ignore[call-overload]
+            return self.char(int(arg)), ALL
         if op is c.IN:
-            return self.char_class(arg), ALL  # type: ignore[arg-type]
+            return self.char_class(arg), ALL
         if op is c.AT:
             return {b""}, ALL
         if op is c.SUBPATTERN:
-            _group, _add, _del, sub = arg  # type: ignore[misc]
+            sub: Any = arg[3]  # (group, add flags, del flags, pattern)
             return self.sequence(list(sub))
         if op is c.BRANCH:
-            _, alternatives = arg  # type: ignore[misc]
+            alternatives: list[Any] = arg[1]  # (None, [pattern, ...])
             results = [self.sequence(list(alt)) for alt in alternatives]
             if all(e is not None for e, p in results if p.op == "all") and all(
                 p.op == "all" for _, p in results
@@ -153,7 +182,7 @@ class _Analysis:
                     return union, ALL
             return None, disj(*(conj(p, strings_plan(e)) if e is not None else p for e, p in results))
         if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            low, high, sub = arg  # type: ignore[misc]
+            low, high, sub = arg
             if low == 0:
                 return None, ALL
             exact, plan = self.sequence(list(sub))

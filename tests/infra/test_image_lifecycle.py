@@ -20,9 +20,10 @@ pytestmark = pytest.mark.docker
 ALERT_DEADLINE = 120 + 5 + 2 * 15 + 30
 
 
-def test_a_killed_service_is_restarted(appliance: Appliance) -> None:
+def test_a_killed_service_is_restarted(appliance: Appliance, record_property) -> None:
     before = appliance.units()["appliance-server"]
     assert before["state"] == "active"
+    started = time.monotonic()
     appliance.exec("kill", "-KILL", str(before["pid"]))
 
     def restarted() -> dict[str, object] | None:
@@ -30,6 +31,7 @@ def test_a_killed_service_is_restarted(appliance: Appliance) -> None:
         return unit if unit["state"] == "active" and unit["pid"] not in (None, before["pid"]) else None
 
     after = wait_for("appliance-server active again with a new PID", restarted, timeout=60)
+    record_property("server_restart_to_active_seconds", round(time.monotonic() - started, 1))
     assert after["restarts"] == before["restarts"] + 1
     assert "main process killed by SIGKILL" in appliance.logs()
 
@@ -56,13 +58,14 @@ def test_a_stopped_unit_raises_the_unit_down_alert(appliance: Appliance) -> None
     appliance.wait_until_ready()
 
 
-def test_docker_stop_is_clean_and_a_restart_keeps_the_index(appliance: Appliance) -> None:
+def test_docker_stop_is_clean_and_a_restart_keeps_the_index(appliance: Appliance, record_property) -> None:
     started = time.monotonic()
     appliance.docker_cmd("stop", "--time", "30", appliance.name, timeout=60)
     seconds = time.monotonic() - started
+    record_property("docker_stop_seconds", round(seconds, 1))
     state = appliance.state()
     # Exit code 0: tini saw `appliance init` stop every unit and return 0, rather than the SIGKILL
-    # that follows `--time` (the stop took {seconds:.1f}s; bench/image.py records the figure).
+    # that follows `--time`. The time is recorded, not asserted: bench/image.py keeps the figure.
     assert (state["Status"], state["ExitCode"]) == ("exited", 0), f"after {seconds:.1f}s: {state}"
     logs = appliance.logs()
     assert "init | INFO: all units stopped" in logs

@@ -202,7 +202,9 @@ class Lookup:
         fid_bytes = txn.get(path_key(repo, clean), db=self.store.dbs["paths"])
         meta = self.store.file_meta(txn, FID.unpack(fid_bytes)[0]) if fid_bytes else None
         if fid_bytes is None or meta is None:
-            raise NotFoundError(f"{repo}/{clean} is not in the index (not a file of the repository, or skipped)")
+            raise NotFoundError(
+                f"{repo}/{clean} is not in the index (not a file of the repository, or skipped)"
+            )
         return FID.unpack(fid_bytes)[0], meta
 
     def _observe(self, kind: str, started: float, results: int) -> None:

@@ -46,7 +46,8 @@ def pack(fid: int, symbol: Symbol, line_text: bytes) -> tuple[bytes, bytes]:
     deleting the record later (from `record_key`) finds the same key."""
     head = HEAD.pack(fid, symbol.line, symbol.column, symbol.end_line, symbol.end_column)
     kind, name, container = (
-        _clip(s.encode("utf-8", "surrogateescape"), MAX_FIELD) for s in (symbol.kind, symbol.name, symbol.container)
+        _clip(s.encode("utf-8", "surrogateescape"), MAX_FIELD)
+        for s in (symbol.kind, symbol.name, symbol.container)
     )
     signature = _clip(line_text.strip().replace(b"\0", b""), MAX_SIGNATURE) if symbol.is_definition else b""
     return name_key(name.decode("utf-8", "replace")), b"\0".join([head + kind, name, container, signature])

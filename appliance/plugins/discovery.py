@@ -83,9 +83,14 @@ def plugin_dirs(given: Sequence[Path] | None) -> list[Path]:
     return [MOUNT] if MOUNT.is_dir() else []
 
 
-def default_roots(mounted: Sequence[Path] = (), bundled: Path | None = None) -> list[Root]:
+def default_roots(mounted: Sequence[Path] = (), bundled: Path | Sequence[Path] | None = None) -> list[Root]:
+    """The mounted folders, then the bundled ones (default: the appliance's own plugins/)."""
     roots = [Root(Path(p), "mounted") for p in mounted]
-    roots.append(Root(bundled if bundled is not None else bundled_plugins_dir(), "bundled"))
+    if bundled is None:
+        bundled = [bundled_plugins_dir()]
+    elif isinstance(bundled, str | os.PathLike):
+        bundled = [Path(bundled)]
+    roots.extend(Root(Path(p), "bundled") for p in bundled)
     return roots
 
 

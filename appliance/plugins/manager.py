@@ -62,7 +62,7 @@ class PluginManager:
         self,
         plugin_dirs: Sequence[Path] = (),
         *,
-        bundled: Path | None = None,
+        bundled: Path | Sequence[Path] | None = None,
         include_bundled: bool = True,
         entry_points: bool = True,
         config_path: Path | None = None,
@@ -103,6 +103,12 @@ class PluginManager:
         except ConfigError as e:
             self._config_failed(e)
         hooks.add_listener(self._on_hook_failure)
+
+    def reserve_tools(self, names: Iterable[str]) -> Change:
+        """Tool names plugins may not take (the server's own); the table is rebuilt without them."""
+        with self._refresh_lock:
+            self.reserved_tools = frozenset(names)
+            return self._swap([])
 
     def set_index(self, index: IndexAccess) -> None:
         """The index tool plugins query from now on (tools already loaded see it too)."""

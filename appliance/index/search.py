@@ -264,10 +264,9 @@ def _match(
     after: list[bytes] = []
     if context and start > 0:
         before = data[: start - 1].rsplit(b"\n", context)[-context:]
-    if context and end < len(data):
-        rest = data[end + 1 :]
-        rest = rest[:-1] if rest.endswith(b"\n") else rest
-        after = rest.split(b"\n", context)[:context] if rest else []
+    rest = data[end + 1 :]  # the lines after this one, each ended by a line break but maybe the last
+    if context and rest:
+        after = (rest[:-1] if rest.endswith(b"\n") else rest).split(b"\n", context)[:context]
     return Match(
         meta.repo, meta.path, number, column, _text(data[start:end]),
         tuple(_text(b) for b in before), tuple(_text(b) for b in after),

@@ -254,12 +254,53 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     Store.close_all()
 
 
+def lines_around(
+    rg: str, store: Store, repo: str, root: Path, pattern: str, regex: bool, context: int
+) -> tuple[set[tuple[str, int]], set[tuple[str, int]]] | None:
+    """The (path, line) of matches and their context lines, as ripgrep -C and the searcher give
+    them; None when one of them refuses the pattern. ripgrep prints a line once however many
+    matches it is near, so lines are compared as sets."""
+    files = indexed_paths(store, repo)
+    argv = [
+        rg,
+        "--no-config",
+        "--json",
+        f"-C{context}",
+        *(["-e", for_ripgrep(pattern)] if regex else ["-F", "-e", pattern]),
+    ]
+    out = subprocess.run([*argv, "--", *files], cwd=root, capture_output=True, timeout=60, check=False)
+    query = SearchQuery(
+        pattern, regex=regex, repos=(repo,), limit=MAX_LIMIT, context=context, budget_seconds=600
+    )
+    try:
+        result = Searcher(store, Metrics(CollectorRegistry())).search(query)
+    except UsageError:
+        return None
+    if out.returncode == 2:
+        return None
+    expected = set()
+    for line in out.stdout.splitlines():
+        message = json.loads(line)
+        if message["type"] in ("match", "context"):
+            expected.add((message["data"]["path"]["text"], message["data"]["line_number"]))
+    found = set()
+    for m in result.matches:
+        found.update((m.path, n) for n in range(m.line - len(m.before), m.line + len(m.after) + 1))
+    return found, expected
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(contents=FILES, data=st.data())
 def test_generated_files_and_patterns_match_ripgrep(
     rg: str, workspace: Workspace, contents: list[str], data: st.DataObject
 ) -> None:
     workspace.replace_files(contents)
+    regex = data.draw(st.booleans(), label="regex with context")
+    pattern = data.draw(REGEXES if regex else literals(contents), label="pattern with context")
+    context = data.draw(st.integers(1, 3), label="context")
+    around = lines_around(rg, workspace.store, "gen", workspace.root, pattern, regex, context)
+    if around is not None:
+        assert around[0] == around[1], f"-C{context} {pattern!r}"
     for _ in range(3):
         pattern = data.draw(literals(contents), label="literal")
         ignore_case = data.draw(st.booleans(), label="literal -i")

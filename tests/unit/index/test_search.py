@@ -287,3 +287,10 @@ def test_globs_on_a_file_name_that_is_not_utf8(make: Make) -> None:
     name = b"caf\xe9.txt".decode("utf-8", "surrogateescape")
     assert {p for p, _ in indexed.lines("hello", globs=("*.txt",))} == {name, "ok.txt"}
     assert {p for p, _ in indexed.lines("hello", globs=("!caf*",))} == {"ok.txt", "skip.log"}
+
+
+def test_context_counts_empty_lines_at_the_end(make: Make) -> None:
+    indexed = make({"f.txt": "a\n\n", "g.txt": "a\n\n\n", "h.txt": "a\n"})
+    indexed.index()
+    after = {m.path: m.after for m in indexed.search("a", context=2).matches}
+    assert after == {"f.txt": ("",), "g.txt": ("", ""), "h.txt": ()}

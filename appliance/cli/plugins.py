@@ -64,7 +64,8 @@ def register(commands: Any) -> None:
         p.set_defaults(run=run, command=command)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def add_plugin_options(parser: argparse.ArgumentParser) -> None:
+    """--plugins-dir and --plugins-config, for every command that loads plugins."""
     parser.add_argument(
         "--plugins-dir",
         action="append",
@@ -73,10 +74,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="a folder of plugins (repeatable; env APPLIANCE_PLUGINS_DIR; default /plugins if it exists)",
     )
-    add_data_option(parser)
     parser.add_argument(
         "--plugins-config", type=Path, default=None, metavar="FILE", help="default DATA/plugins.yaml"
     )
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    add_plugin_options(parser)
+    add_data_option(parser)
     parser.add_argument("--server", default=None, metavar="URL", help=f"a running server (env {SERVER_ENV})")
     parser.add_argument("--token", default=None, metavar="TOKEN", help=f"its admin token (env {TOKEN_ENV})")
     parser.add_argument("--json", action="store_true", help="print JSON")

@@ -14,8 +14,10 @@ import sys
 from typing import Any
 
 from appliance.cli.common import add_data_option, add_walk_options, data_dir, walk_options
+from appliance.cli.plugins import add_plugin_options
 from appliance.errors import UsageError
 from appliance.index.indexer import IndexOptions, parse_repo_arg
+from appliance.plugins.discovery import plugin_dirs
 from appliance.server.config import DEFAULT_BIND, TOKENS_ENV, ServerConfig, parse_bind
 
 
@@ -31,6 +33,7 @@ def register(commands: Any) -> None:
     parser.add_argument("repos", nargs="*", metavar="PATH[=NAME]", help="repositories to index and watch")
     add_data_option(parser)
     add_walk_options(parser)
+    add_plugin_options(parser)
     parser.add_argument(
         "--bind", default=DEFAULT_BIND, metavar="HOST:PORT", help=f"listen here (default {DEFAULT_BIND})"
     )
@@ -104,6 +107,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         allowed_hosts=tuple(args.allowed_host),
         repos=repos,
         poll=args.poll,
+        plugin_dirs=tuple(str(p) for p in plugin_dirs(args.plugins_dir)),
+        plugins_config=str(args.plugins_config) if args.plugins_config else None,
         conformance_fixtures=args.conformance_fixtures,
         metrics_dir=args.metrics_dir,
     )

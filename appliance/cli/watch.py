@@ -8,14 +8,17 @@ import signal
 import threading
 from typing import Any
 
-from appliance.cli.common import add_data_option, add_walk_options, open_store, walk_options
+from appliance.cli.common import add_data_option, add_walk_options, data_dir, open_store, walk_options
 from appliance.cli.index import describe
+from appliance.cli.plugins import add_plugin_options
 from appliance.cli.progress import ProgressBar
 from appliance.errors import UsageError
 from appliance.index.indexer import Indexer, IndexOptions, parse_repo_arg
 from appliance.index.lookup import Lookup
 from appliance.index.watcher import RepoWatcher
-from appliance.metrics import INDEXER_METRICS_PORT
+from appliance.metrics import INDEXER_METRICS_PORT, METRICS
+from appliance.plugins.discovery import plugin_dirs
+from appliance.plugins.runtime import PluginRuntime
 
 
 def register(commands: Any) -> None:
@@ -30,6 +33,7 @@ def register(commands: Any) -> None:
     )
     add_data_option(parser)
     add_walk_options(parser)
+    add_plugin_options(parser)
     parser.add_argument(
         "--poll", action="store_true", help="poll instead of inotify (mounts where inotify is blind)"
     )
@@ -65,22 +69,44 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("nothing to watch: give PATH[=NAME] or index a repository first")
     if args.metrics_bind:
         start_metrics_server(args.metrics_bind)
-    indexer = Indexer(store, IndexOptions(walk=walk_options(args)))
+    plugins = PluginRuntime.start_loaded(
+        plugin_dirs(args.plugins_dir),
+        metrics=METRICS,
+        data_dir=data_dir(args),
+        config_path=args.plugins_config,
+        poll=args.poll,
+    )
+    indexer = Indexer(store, IndexOptions(walk=walk_options(args)), registry=plugins.manager.registry)
     for name, root in repos.items():
         bar = ProgressBar(f"indexing {name}")
         try:
             print(describe(indexer.index(name, root, bar)), flush=True)
         finally:
             bar.close()
-    stop = threading.Event()
+    stop, wake = threading.Event(), threading.Event()  # wake: the stop, or a plugin swap to re-index for
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        wake.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, on_signal)
+    plugins.follow_indexer(indexer, rescan=wake.set)
+    plugins.start()
     watcher = RepoWatcher(
         indexer, repos, poll=args.poll, poll_seconds=args.poll_interval, rescan_seconds=args.rescan_interval
     )
     print(f"watching {len(repos)} repositories ({'polling' if args.poll else 'inotify'})", flush=True)
-    watcher.run(stop)
-    return 0
+    try:
+        while True:
+            watcher.run(wake)
+            if stop.is_set():
+                return 0
+            wake.clear()
+            for name, root in repos.items():  # the languages changed: their files are parsed again
+                print(describe(indexer.index(name, root)), flush=True)
+    finally:
+        plugins.stop()
 
 
 def start_metrics_server(bind: str) -> None:

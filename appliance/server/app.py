@@ -21,6 +21,7 @@ from typing import Any
 import anyio.to_thread
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
+from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp_types import EmptyResult, SetLevelRequestParams
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -30,7 +31,9 @@ from appliance import __version__
 from appliance.index.indexer import Indexer, IndexOptions
 from appliance.index.store import Store
 from appliance.metrics import Metrics
-from appliance.plugins.languages import bundled_plugins_dir, load_languages
+from appliance.plugins.admin_api import routes as plugin_admin_routes
+from appliance.plugins.mcp_tools import PluginTools
+from appliance.plugins.runtime import PluginRuntime
 from appliance.server.auth import BearerAuth, Token
 from appliance.server.background import BackgroundIndexer
 from appliance.server.config import ServerConfig, transport_security
@@ -49,6 +52,7 @@ from appliance.server.tools import register_tools
 log = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
+ADMIN_PATH = "/admin"
 ROUTES = (MCP_PATH, "/healthz", "/readyz", "/metrics")
 RETRY_MS = 1000  # how soon a client reconnects to a stream the server closed (SSE `retry`)
 INSTRUCTIONS = (
@@ -62,34 +66,47 @@ INSTRUCTIONS = (
 def build_service(
     config: ServerConfig, metrics: Metrics, index_options: IndexOptions | None = None
 ) -> IndexService:
-    roots = tuple(Path(r) for r in config.plugin_roots) or (bundled_plugins_dir(),)
-    registry, failed = load_languages(roots)
     data_dir = Path(config.data_dir)
+    plugins = PluginRuntime.start_loaded(
+        [Path(d) for d in config.plugin_dirs],
+        metrics=metrics,
+        data_dir=data_dir,
+        config_path=Path(config.plugins_config) if config.plugins_config else None,
+        bundled=[Path(r) for r in config.plugin_roots] or None,
+        poll=config.poll,
+    )
+    registry = plugins.manager.registry
     if not config.repos:
-        return IndexService(data_dir, metrics, registry, dict(failed))
+        return IndexService(data_dir, metrics, registry, {}, plugins=plugins)
     store = Store.open(data_dir, writable=True)
     options = index_options or IndexOptions()
-    options.plugin_roots = roots
     indexer = Indexer(store, options, registry=registry, metrics=metrics)
     background = BackgroundIndexer(indexer, dict(config.repos), metrics, poll=config.poll)
-    return IndexService(data_dir, metrics, registry, dict(failed), background=background, store=store)
+    plugins.follow_indexer(indexer, rescan=lambda: background.request(None))
+    return IndexService(data_dir, metrics, registry, {}, background=background, store=store, plugins=plugins)
 
 
 def build_mcp(
     config: ServerConfig, service: IndexService, metrics: Metrics, auth_enabled: bool
 ) -> MCPServer[Any]:
+    bus = InMemorySubscriptionBus()  # tools/list_changed for subscriptions/listen streams
     mcp: MCPServer[Any] = MCPServer(
         "appliance",
         title="Code Index Appliance",
         version=__version__,
         instructions=INSTRUCTIONS,
         log_level="WARNING",
+        subscriptions=bus,
     )
     register_tools(mcp, service, auth_enabled)
     register_resources(mcp, service)
     if config.conformance_fixtures:
         register_conformance_fixtures(mcp)
-    mcp.middleware.extend([SessionGauge(metrics), ToolCallMiddleware(metrics, _tool_names(mcp))])
+    calls = ToolCallMiddleware(metrics, _tool_names(mcp))
+    mcp.middleware.extend([SessionGauge(metrics), calls])
+    plugins = service.plugin_runtime
+    if plugins is not None:  # tool plugins' tools come and go; clients hear of it
+        PluginTools(mcp, plugins.manager, bus, _tool_names(mcp), lambda names: setattr(calls, "tools", names))
     _accept_log_level(mcp)
     return mcp
 
@@ -117,6 +134,8 @@ def build_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if service.background is not None:
             service.background.start()
+        if service.plugin_runtime is not None:
+            service.plugin_runtime.start()
         try:
             async with mcp.session_manager.run():
                 notify("READY=1")
@@ -125,15 +144,20 @@ def build_app(
         finally:
             if service.background is not None:
                 await anyio.to_thread.run_sync(service.background.stop)
+            if service.plugin_runtime is not None:
+                await anyio.to_thread.run_sync(service.plugin_runtime.stop)
             worker_exiting()
 
     middleware = [Middleware(HTTPMetrics, metrics=metrics, routes=ROUTES)]
     if tokens:
-        middleware.append(Middleware(BearerAuth, tokens=tokens, protected=(MCP_PATH,)))
+        middleware.append(Middleware(BearerAuth, tokens=tokens, protected=(MCP_PATH, ADMIN_PATH)))
+    plugins = service.plugin_runtime  # /admin/plugins...: the admin scope when tokens are configured
+    admin = plugin_admin_routes(plugins.manager, "admin" if tokens else None) if plugins is not None else []
     routes = [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Route("/readyz", readyz(service), methods=["GET", "HEAD"]),
         Route("/metrics", MetricsApp(metrics), methods=["GET", "HEAD"]),
+        *admin,
         Mount("", app=streamable),
     ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -37,6 +37,8 @@ class ServerConfig:
     repos: tuple[tuple[str, str], ...] = ()  # (name, root): indexed in the background, then watched
     poll: bool = False
     plugin_roots: tuple[str, ...] = ()  # () means the bundled plugins
+    plugin_dirs: tuple[str, ...] = ()  # mounted plugin folders, watched for plugins coming and going
+    plugins_config: str | None = None  # plugins.yaml; None means DATA/plugins.yaml
     conformance_fixtures: bool = False
     metrics_dir: str | None = None  # PROMETHEUS_MULTIPROC_DIR when workers > 1
 
@@ -58,6 +60,7 @@ class ServerConfig:
         data["allowed_hosts"] = tuple(data["allowed_hosts"])
         data["repos"] = tuple((name, root) for name, root in data["repos"])
         data["plugin_roots"] = tuple(data["plugin_roots"])
+        data["plugin_dirs"] = tuple(data.get("plugin_dirs", ()))
         return cls(**data)
 
     @classmethod

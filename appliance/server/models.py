@@ -223,11 +223,12 @@ class IndexStatus(BaseModel):
 class Plugin(BaseModel):
     name: str = Field(description="Plugin name (its folder name when it failed to load).")
     version: str = Field(description="Plugin version, from its manifest.")
-    type: str = Field(description="Plugin type (language).")
+    type: str = Field(description="Plugin type: language, tool or hooks.")
     languages: list[str] = Field(description="Languages it indexes.")
     extensions: list[str] = Field(description="File extensions it claims.")
-    state: str = Field(description="active, or failed.")
-    error: str | None = Field(description="Why it failed to load, when it did.")
+    tools: list[str] = Field(default_factory=list, description="MCP tools it adds (tool plugins).")
+    state: str = Field(description="active, loaded, discovered, failed or disabled (docs/plugins.md).")
+    error: str | None = Field(description="Why it failed, or why its newest version failed, when it did.")
 
 
 class PluginList(BaseModel):

@@ -78,11 +78,15 @@ def serve_stdio(config: ServerConfig, index_options: IndexOptions | None = None)
     mcp = build_mcp(config, service, METRICS, auth_enabled=False)
     if service.background is not None:
         service.background.start()
+    if service.plugin_runtime is not None:
+        service.plugin_runtime.start()
     try:
         anyio.run(mcp.run_stdio_async)
     finally:
         if service.background is not None:
             service.background.stop()
+        if service.plugin_runtime is not None:
+            service.plugin_runtime.stop()
     return 0
 
 

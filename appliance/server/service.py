@@ -21,11 +21,12 @@ from appliance.index.search import ContentCache, Searcher, SearchQuery, SearchRe
 from appliance.index.store import RepoInfo, Store
 from appliance.metrics import Metrics
 from appliance.plugins.languages import LanguageRegistry
+from appliance.plugins.runtime import PluginRuntime
 from appliance.server.background import BackgroundIndexer, RepoProgress
 from appliance.server.models import IndexStatus, Plugin, Progress, RepoStatus, iso
 
 SEARCHERS = 4  # concurrent searches; each has its own content cache
-CACHE_BYTES = 32 << 20  # per searcher
+CACHE_BYTES = 16 << 20  # per searcher: 64 MB in all, as the engine's own default
 
 
 class IndexService:
@@ -37,6 +38,7 @@ class IndexService:
         failed_plugins: dict[str, ApplianceError],
         background: BackgroundIndexer | None = None,
         store: Store | None = None,
+        plugins: PluginRuntime | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.metrics = metrics
@@ -48,7 +50,12 @@ class IndexService:
         self._searchers: queue.Queue[Searcher] = queue.Queue()
         if store is not None:
             self._adopt(store)
-        self._set_plugin_gauges()
+        self.plugin_runtime = plugins
+        if plugins is not None:  # the manager keeps the gauges; this follows its registry swaps
+            plugins.manager.subscribe(lambda change: setattr(self, "registry", change.registry))
+            plugins.manager.set_index(self)  # what tool plugins query
+        else:
+            self._set_plugin_gauges()
 
     # The store, opened on first use.
 
@@ -106,6 +113,11 @@ class IndexService:
         )
 
     def plugins(self) -> list[Plugin]:
+        if self.plugin_runtime is not None:
+            statuses = self.plugin_runtime.manager.list_plugins()
+            statuses.sort(key=lambda s: (s.state != "active", s.name))  # active ones first
+            fields = ("name", "version", "type", "languages", "extensions", "tools", "state", "error")
+            return [Plugin(**{f: getattr(s, f) for f in fields}) for s in statuses]
         active = [
             Plugin(
                 name=p.manifest.name,

@@ -167,7 +167,8 @@ class Appliance:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
+            with e:  # its response holds the connection: close it, not the garbage collector
+                return e.code, e.read().decode()
         except OSError as e:
             return 0, str(e)
 

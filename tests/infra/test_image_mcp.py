@@ -57,7 +57,8 @@ def test_mcp_needs_the_token(appliance: Appliance) -> None:
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
-    assert refused.value.code == 401
+    with refused.value:  # close the connection it holds
+        assert refused.value.code == 401
 
 
 def test_health_endpoints_are_published(appliance: Appliance) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
+import anyio
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -96,13 +97,19 @@ def errors() -> Iterator[None]:
         raise ToolError(str(e)) from e
 
 
+# Worker threads for the slow questions: enough to overlap a few searches (the service has four
+# searchers), few enough that threads idling on them cost nothing (each thread that decompresses
+# files gets a malloc arena of its own, which is resident memory that stays).
+THREADS = anyio.CapacityLimiter(8)
+
+
 async def ask(work: Callable[[], T], *, quick: bool) -> T:
     """Run a question to the index. Quick ones (bounded, well under a millisecond) run on the event
     loop: a hop to a worker thread and back costs more than they do, in CPU and in latency. The rest
     (searches, reference lists, prefix and fuzzy scans) run on a worker thread, so a long one never
     holds up other clients."""
     with errors():
-        return work() if quick else await anyio.to_thread.run_sync(work)
+        return work() if quick else await anyio.to_thread.run_sync(work, limiter=THREADS)
 
 
 def register_tools(mcp: MCPServer[Any], service: IndexService, auth_enabled: bool) -> None:

@@ -1,21 +1,23 @@
 #!/usr/bin/env python3
 """Load on `appliance serve`: N concurrent MCP sessions calling find_symbol and search_code.
 
-    bench/load.py --data DIR [--sessions 16] [--duration 60] [--workers 1] [--clients 2]
+    bench/load.py --data DIR [--sessions 16] [--duration 60] [--workers 1] [--clients 2] [--rate R]
     bench/load.py --url http://127.0.0.1:8080/mcp ...     (a server already running)
     bench/load.py --overhead                              (what the metrics cost per request)
 
 Starts `appliance serve --data DIR` on a free loopback port (a separate process), waits for
 /readyz, picks query terms from the index itself through the server (names after def, class,
-struct, ... in a regex search), warms up, then runs the sessions for --duration seconds: each
-session is the SDK's Streamable HTTP client, calling the tools back to back (by default 3
-find_symbol to 1 search_code; searches are for a defined name, literally, or as a regex for its
-calls: selective, as an agent's searches are; a regex matching most lines of a large corpus is
-the engine's benchmark, not this one). The sessions are spread over --clients processes so the client
-side is not one Python thread. Reports calls/s, p50/p99 latency per tool, errors (exceptions
-and isError results) and the server's RSS before the warm-up, after it, and at the end.
+struct, ... in a regex search), warms up, then runs the sessions for --duration seconds. Each
+session is the SDK's Streamable HTTP client calling the tools, by default 3 find_symbol to 1
+search_code, back to back, or with --rate R at R calls/s over all sessions. Searches are for a
+defined name, literally or as a regex for its calls: selective, as an agent's are (a regex
+matching most lines of a large corpus measures the engine, bench/engine.py's subject). The
+sessions are spread over --clients processes so the client side is not one Python thread.
 
-Latency is what a client sees: from the call to its parsed result, HTTP and SSE included.
+Reports calls/s, p50/p99 latency per tool (from the call, or from when a paced call was due,
+to its parsed result: HTTP and SSE included), errors (exceptions and isError results), the CPU
+per call of the server and of the clients, and the server's memory (RSS, heap, mapped index)
+before the warm-up, after it and at the end.
 """
 
 from __future__ import annotations
@@ -135,15 +137,27 @@ async def pick_terms(url: str, want: int = 200) -> tuple[list[str], list[str]]:
 
 
 async def session_loop(
-    url: str, names: list[str], literals: list[str], mix: int, until: float, seed: int, tally: Tally
+    url: str,
+    names: list[str],
+    literals: list[str],
+    mix: int,
+    until: float,
+    seed: int,
+    tally: Tally,
+    interval: float,
 ) -> None:
+    """One session's calls: back to back (interval 0), or one every `interval` seconds. Paced, a call
+    is timed from when it was due, so a server that falls behind shows it (no coordinated omission)."""
     from mcp import Client
 
     rng = random.Random(seed)
     async with Client(url, mode="legacy") as client:
         n = 0
+        due = time.monotonic() + rng.random() * interval  # sessions out of step with each other
         while time.monotonic() < until:
             n += 1
+            if interval:
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
             if n % (mix + 1):
                 tool, args = "find_symbol", {"name": rng.choice(names), "limit": 20}
             elif rng.random() < 0.8:
@@ -151,13 +165,14 @@ async def session_loop(
             else:
                 pattern = rf"\b{re.escape(rng.choice(literals))}\s*\("  # calls of a defined name
                 tool, args = "search_code", {"pattern": pattern, "regex": True, "limit": 20}
-            started = time.perf_counter()
+            started = min(time.monotonic(), due) if interval else time.monotonic()
+            due += interval
             try:
                 result = await client.call_tool(tool, args)
             except Exception as e:  # a protocol or transport failure: counted, the session goes on
                 tally.errors.append(f"{tool}: {type(e).__name__}: {e}")
                 continue
-            tally.add(tool, time.perf_counter() - started)
+            tally.add(tool, time.monotonic() - started)
             if result.is_error:
                 tally.errors.append(f"{tool} {args}: {result.content[0].text[:200]}")  # type: ignore[union-attr]
 
@@ -171,6 +186,7 @@ def client_process(
     start_at: float,
     seconds: float,
     seed: int,
+    interval: float,
     out: Any,
 ) -> None:
     tally = Tally()
@@ -181,7 +197,10 @@ def client_process(
         until = time.monotonic() + seconds
         started = time.process_time()
         await asyncio.gather(
-            *(session_loop(url, names, literals, mix, until, seed * 1000 + i, tally) for i in range(sessions))
+            *(
+                session_loop(url, names, literals, mix, until, seed * 1000 + i, tally, interval)
+                for i in range(sessions)
+            )
         )
         cpu[0] = time.process_time() - started
 
@@ -192,6 +211,7 @@ def client_process(
 def run_clients(
     url: str, args: argparse.Namespace, names: list[str], literals: list[str], seconds: float
 ) -> Tally:
+    interval = args.sessions / args.rate if args.rate else 0.0  # seconds between one session's calls
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     start_at = time.time() + 3.0  # every process connects its sessions first, then all start together
@@ -201,7 +221,8 @@ def run_clients(
     ]
     procs = [
         context.Process(
-            target=client_process, args=(url, n, names, literals, args.mix, start_at, seconds, i, queue)
+            target=client_process,
+            args=(url, n, names, literals, args.mix, start_at, seconds, i, interval, queue),
         )
         for i, n in enumerate(per)
         if n
@@ -231,6 +252,7 @@ def report(
     calls = sum(len(v) for v in tally.latencies.values())
     result: dict[str, Any] = {
         "sessions": args.sessions,
+        "offered_rate": args.rate or None,
         "clients": args.clients,
         "workers": args.workers,
         "seconds": seconds,

@@ -19,6 +19,7 @@ from typing import Any
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools.base import Tool
 from mcp.server.subscriptions import SubscriptionBus, ToolsListChanged
 from mcp_types import ToolAnnotations
 
@@ -91,31 +92,37 @@ class PluginTools:
         return result
 
     def _apply(self, added: Iterable[ToolDefinition], removed: Iterable[str]) -> None:
+        added = [tool for tool in added if tool.name not in self.own]
+        replaced = {tool.name for tool in added}
         with self._lock:
             for name in removed:
-                if self.registered.pop(name, None) is not None:
+                if name not in replaced and self.registered.pop(name, None) is not None:
                     self.mcp.remove_tool(name)
             for tool in added:
-                if tool.name in self.own:
-                    continue
-                if tool.name in self.registered:
-                    self.mcp.remove_tool(tool.name)
-                self.mcp.add_tool(
-                    tool.function,
-                    name=tool.name,
-                    title=tool.title or tool.name,
-                    description=tool.description,
-                    annotations=ToolAnnotations(
-                        read_only_hint=tool.read_only,
-                        destructive_hint=False if tool.read_only else None,
-                        open_world_hint=False,
-                    ),
-                )
+                _put_tool(self.mcp, tool)
                 self.registered[tool.name] = tool
             names = self.own | frozenset(self.registered)
         log.info("plugin tools: %s", ", ".join(sorted(self.registered)) or "none")
         if self.on_names is not None:
             self.on_names(names)
+
+
+def _put_tool(mcp: MCPServer[Any], tool: ToolDefinition) -> None:
+    """Add `tool`, or replace the tool of its name in one step: a call arriving during a reload finds
+    the old version or the new one, never no tool. (ToolManager.add_tool keeps an existing tool, and
+    mcp 2.3 has no replace: the new Tool goes into its table directly.)"""
+    made = Tool.from_function(
+        tool.function,
+        name=tool.name,
+        title=tool.title or tool.name,
+        description=tool.description,
+        annotations=ToolAnnotations(
+            read_only_hint=tool.read_only,
+            destructive_hint=False if tool.read_only else None,
+            open_world_hint=False,
+        ),
+    )
+    mcp._tool_manager._tools[made.name] = made
 
 
 def _advertise_tools_changed(mcp: MCPServer[Any]) -> None:

@@ -17,6 +17,7 @@ import yaml
 from appliance.errors import PluginError
 
 MANIFEST_NAME = "plugin.yaml"
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when there: loads are many
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
 
 
@@ -61,7 +62,7 @@ def load_manifest(folder: Path) -> Manifest:
     except UnicodeDecodeError as e:
         raise PluginError(f"{path}: not UTF-8 text") from e
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

@@ -138,7 +138,13 @@ class Store:
                 )
             except lmdb.Error as e:
                 raise IndexError_(f"cannot open the index in {path}: {e}") from e
-            store = cls(path, env, writable)
+            try:
+                store = cls(path, env, writable)
+            except lmdb.NotFoundError:  # the first writer has created the file, not yet its databases
+                env.close()
+                raise UsageError(
+                    f"the index in {path.parent} is being created; try again in a moment"
+                ) from None
             try:
                 if writable:
                     store._take_writer_lock()

@@ -405,6 +405,9 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=1, help="server workers (default 1)")
     parser.add_argument(
+        "--rate", type=float, default=0.0, help="offered calls/s over all sessions (default 0: back to back)"
+    )
+    parser.add_argument(
         "--mix", type=int, default=3, help="find_symbol calls per search_code call (default 3)"
     )
     parser.add_argument(

@@ -9,6 +9,7 @@ lines goes on past the cap until the budget runs out (`complete` says whether it
 from __future__ import annotations
 
 import re
+import threading
 import time
 import zlib
 from collections import OrderedDict
@@ -58,7 +59,11 @@ class Match:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "repo": self.repo, "path": self.path, "line": self.line, "column": self.column, "text": self.text,
+            "repo": self.repo,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "text": self.text,
         }
 
 
@@ -122,32 +127,42 @@ def _bytes_literal(literal: bytes, ignore_case: bool, options: re2.Options) -> r
 
 
 class ContentCache:
-    """Recently verified files, decompressed. Keyed by file id and version (size, mtime)."""
+    """Recently verified files, decompressed; shared by the threads of a server.
+
+    Keyed by file id and a checksum of the stored (compressed) bytes: a rewrite of the same size
+    within one mtime tick is still a new entry, and the checksum costs far less than inflating."""
 
     def __init__(self, max_bytes: int = 64 << 20, metrics: Metrics = METRICS) -> None:
         self.max_bytes = max_bytes
         self.used = 0
         self.entries: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
-        self.metrics = metrics
+        self.hits = metrics.cache_hits.labels("content")  # resolved once: labels() costs a lookup
+        self.misses = metrics.cache_misses.labels("content")
+        self.evictions = metrics.cache_evictions.labels("content")
+        self.lock = threading.Lock()
 
-    def get(self, txn: lmdb.Transaction, store: Store, fid: int, meta: FileMeta) -> bytes | None:
-        key = (fid, meta.size, meta.mtime_ns)
-        data = self.entries.get(key)
-        if data is not None:
-            self.entries.move_to_end(key)
-            self.metrics.cache_hits.labels("content").inc()
-            return data
-        self.metrics.cache_misses.labels("content").inc()
+    def get(self, txn: lmdb.Transaction, store: Store, fid: int) -> bytes | None:
         stored = txn.get(FID.pack(fid), db=store.dbs["content"])
         if stored is None:
             return None
+        key = (fid, len(stored), zlib.crc32(stored))
+        with self.lock:
+            data = self.entries.get(key)
+            if data is not None:
+                self.entries.move_to_end(key)
+        if data is not None:
+            self.hits.inc()
+            return data
+        self.misses.inc()
         data = zlib.decompress(stored)
-        self.entries[key] = data
-        self.used += len(data)
-        while self.used > self.max_bytes and self.entries:
-            _, old = self.entries.popitem(last=False)
-            self.used -= len(old)
-            self.metrics.cache_evictions.labels("content").inc()
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = data
+                self.used += len(data)
+            while self.used > self.max_bytes and self.entries:
+                _, old = self.entries.popitem(last=False)
+                self.used -= len(old)
+                self.evictions.inc()
         return data
 
 
@@ -163,8 +178,10 @@ class Searcher:
         if not 0 <= query.limit <= MAX_LIMIT or query.offset < 0 or not 0 <= query.context <= 100:
             raise UsageError(f"limit must be 0..{MAX_LIMIT}, offset >= 0 and context 0..100")
         regex = compile_pattern(query)
-        plan = plan_regex(query.pattern, query.ignore_case) if query.regex else plan_literal(
-            query.pattern, query.ignore_case
+        plan = (
+            plan_regex(query.pattern, query.ignore_case)
+            if query.regex
+            else plan_literal(query.pattern, query.ignore_case)
         )
         result = SearchResult(plan=str(plan))
         deadline = started + query.budget_seconds
@@ -184,7 +201,7 @@ class Searcher:
                 meta = self.store.file_meta(txn, fid)
                 if meta is None or not _wanted(meta, query, globs):
                     continue
-                data = self.cache.get(txn, self.store, fid, meta)
+                data = self.cache.get(txn, self.store, fid)
                 if data is None:
                     continue
                 lines = matching_lines(regex, data, query.regex)
@@ -268,8 +285,13 @@ def _match(
     if context and rest:
         after = (rest[:-1] if rest.endswith(b"\n") else rest).split(b"\n", context)[:context]
     return Match(
-        meta.repo, meta.path, number, column, _text(data[start:end]),
-        tuple(_text(b) for b in before), tuple(_text(b) for b in after),
+        meta.repo,
+        meta.path,
+        number,
+        column,
+        _text(data[start:end]),
+        tuple(_text(b) for b in before),
+        tuple(_text(b) for b in after),
     )
 
 

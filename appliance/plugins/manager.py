@@ -94,6 +94,7 @@ class PluginManager:
         self._entries: dict[str, _Entry] = {}
         self._subscribers: list[Subscriber] = []
         self._seen_reports: set[str] = set()
+        self._conflicts: set[tuple[str, str]] = set()  # (plugin, conflict) logged and counted already
         self._published: dict[str, tuple[str, str]] = {}  # plugin → (state, fingerprint) at the last swap
         self._lock = threading.RLock()
         self._refresh_lock = threading.RLock()
@@ -379,6 +380,7 @@ class PluginManager:
                 n for n in states.keys() | self._published.keys() if states.get(n) != self._published.get(n)
             }
             change = self._diff(registry, tools, plugins)
+            self._report_conflicts()
             self.registry = registry  # the swap: readers see the old registry or the new, whole
             self._tools = tools
             self._published = states
@@ -392,6 +394,14 @@ class PluginManager:
         for loaded in retire:
             loaded.release()
         return change
+
+    def _report_conflicts(self) -> None:
+        """Log and count each conflict once, when it appears (the listing shows it while it lasts)."""
+        current = {(e.name, c) for e in self._entries.values() for c in e.conflicts}
+        for name, conflict in sorted(current - self._conflicts):
+            log.warning("plugin %s: %s", name, conflict)
+            self.metrics.plugin_errors.labels(name, "conflict").inc()
+        self._conflicts = current
 
     def _activate(self) -> list[_Entry]:
         """Entries that hold a version and may serve; marks those waiting for a requirement."""

@@ -260,7 +260,11 @@ def test_a_plugin_removed_while_in_use_finishes_what_it_started(
 
 
 def test_two_plugins_claiming_one_extension(
-    plugins: Plugins, make_manager: MakeManager, tmp_path: Path
+    plugins: Plugins,
+    make_manager: MakeManager,
+    tmp_path: Path,
+    metrics: Metrics,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     bundled = tmp_path / "bundled"
     plugins.language("alpha", ext=".snake")
@@ -269,7 +273,9 @@ def test_two_plugins_claiming_one_extension(
     plugins.language("delta", ext=".viper", root=bundled, manifest="priority: 1\n")
     plugins.language("epsilon", ext=".viper")
     manager = make_manager(include_bundled=True, bundled=bundled)
-    manager.refresh()
+    with caplog.at_level(logging.WARNING):
+        manager.refresh()
+        manager.refresh()  # a conflict is reported once, when it appears
     # Same priority: mounted over bundled, then by name.
     assert manager.registry.for_path("a.snake").name == "alpha"  # type: ignore[union-attr]
     assert manager.info("beta").conflicts == [".snake is claimed by alpha (the conflict rule)"]
@@ -278,3 +284,9 @@ def test_two_plugins_claiming_one_extension(
     assert manager.registry.for_path("a.viper").name == "delta"  # type: ignore[union-attr]
     assert manager.info("epsilon").conflicts == [".viper is claimed by delta (the conflict rule)"]
     assert {s.state for s in manager.list_plugins()} == {"active"}
+    assert errors_total(metrics, "beta", "conflict") == 1
+    assert [r.getMessage() for r in caplog.records if "conflict rule" in r.getMessage()] == [
+        "plugin beta: .snake is claimed by alpha (the conflict rule)",
+        "plugin epsilon: .viper is claimed by delta (the conflict rule)",
+        "plugin gamma: .snake is claimed by alpha (the conflict rule)",
+    ]

@@ -90,7 +90,8 @@ class Metrics:
         )
         self.plugin_errors = Counter(
             "appliance_plugin_errors_total",
-            "Plugin failures, by plugin and stage (discover, manifest, config, code, grammar, query, samples, hook, load, conflict).",
+            "Plugin failures, by plugin and stage "
+            "(discover, manifest, config, code, grammar, query, samples, hook, load, conflict).",
             ["plugin", "stage"],
             registry=r,
         )

@@ -4,6 +4,7 @@
     bench/load.py --data DIR [--sessions 16] [--duration 60] [--workers 1] [--clients 2] [--rate R]
     bench/load.py --url http://127.0.0.1:8080/mcp ...     (a server already running)
     bench/load.py --overhead                              (what the metrics cost per request)
+    bench/load.py --in-process --data DIR                 (the server's own CPU per call, no client)
 
 Starts `appliance serve --data DIR` on a free loopback port (a separate process), waits for
 /readyz, picks query terms from the index itself through the server (names after def, class,
@@ -321,6 +322,100 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
             process.wait(timeout=30)
 
 
+def in_process(data: Path, calls: int = 3000, json_response: bool = False) -> dict[str, float]:
+    """The server's own cost per tool call: the composed app driven by raw ASGI messages in this
+    process, no socket, no HTTP parsing, no MCP client. One session; find_symbol, back to back."""
+    import anyio
+    from prometheus_client import CollectorRegistry
+
+    from appliance.metrics import Metrics
+    from appliance.server.app import build_app, build_service
+    from appliance.server.config import ServerConfig
+
+    config = ServerConfig(data_dir=str(data), workers=2 if json_response else 1)  # 2: stateless, JSON
+    metrics = Metrics(CollectorRegistry())
+    app = build_app(config, build_service(config, metrics), metrics)
+    base = [
+        (b"host", b"127.0.0.1:8080"),
+        (b"accept", b"application/json, text/event-stream"),
+        (b"content-type", b"application/json"),
+    ]
+
+    async def post(headers: list[tuple[bytes, bytes]], body: bytes) -> dict[str, Any]:
+        answer: dict[str, Any] = {}
+        delivered = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await anyio.sleep_forever()
+            raise AssertionError
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                answer.update(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/mcp",
+            "raw_path": b"/mcp",
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 8080),
+        }
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        return answer
+
+    async def main() -> dict[str, float]:
+        async with app.router.lifespan_context(app):
+            hello = {
+                "jsonrpc": "2.0",
+                "id": 0,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {},
+                    "clientInfo": {"name": "b", "version": "1"},
+                },
+            }
+            opened = await post(base, json.dumps(hello).encode())
+            headers = [*base, (b"mcp-protocol-version", b"2025-11-25")]
+            session = dict(opened["headers"]).get(b"mcp-session-id")
+            if session:
+                headers.append((b"mcp-session-id", session))
+                await post(headers, b'{"jsonrpc":"2.0","method":"notifications/initialized"}')
+            bodies = [
+                json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": i + 1,
+                        "method": "tools/call",
+                        "params": {"name": "find_symbol", "arguments": {"name": "main", "limit": 20}},
+                    }
+                ).encode()
+                for i in range(calls)
+            ]
+            for body in bodies[:200]:
+                await post(headers, body)
+            cpu, wall = time.process_time(), time.perf_counter()
+            for body in bodies:
+                await post(headers, body)
+            return {
+                "server_cpu_ms_per_call": round(1000 * (time.process_time() - cpu) / calls, 3),
+                "wall_ms_per_call": round(1000 * (time.perf_counter() - wall) / calls, 3),
+            }
+
+    return anyio.run(main)
+
+
 def overhead(requests: int = 20000) -> dict[str, float]:
     """Per-request cost of the metrics: the HTTP middleware and the tool-call middleware, each timed
     against the same work without it, in process (no network: the difference is the metrics alone)."""
@@ -413,9 +508,18 @@ def main() -> int:
     parser.add_argument(
         "--overhead", action="store_true", help="measure the metrics' cost per request instead"
     )
+    parser.add_argument(
+        "--in-process", action="store_true", help="measure the server's own CPU per call (needs --data)"
+    )
     args = parser.parse_args()
     if args.overhead:
         print(json.dumps(overhead(), indent=2))
+        return 0
+    if args.in_process:
+        if not args.data:
+            parser.error("--in-process needs --data DIR")
+        results = {kind: in_process(args.data, json_response=kind == "json") for kind in ("sse", "json")}
+        print(json.dumps(results | {"load_average": os.getloadavg()}, indent=2))
         return 0
     if not args.url and not args.data:
         parser.error("give --data DIR (or --url of a running server)")

@@ -1,23 +1,19 @@
 """Golden tests for every bundled language plugin, in tree-sitter's `test/tags/` style.
 
-In a sample file, a comment line holding `^ definition.function` asserts that the line above it
-(the nearest line that is not itself an assertion) has a symbol of that role and kind whose name
-covers the caret's column; `<- reference.call` asserts the same at the column where the comment
-starts. Every definition the plugin extracts must be asserted; asserted references must exist.
+The rule lives in appliance/plugins/golden.py (the plugin loader and `appliance plugins test` apply
+it too): caret comments assert the symbols above them; every definition the plugin extracts must
+be asserted, and every asserted tag must be extracted.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
+from appliance.plugins import golden
 from appliance.plugins.languages import bundled_plugins_dir, load_languages
 from appliance.plugins.manifest import load_manifest
-
-ASSERTION = re.compile(r"^(?P<lead>\s*)(?P<marker>\S+?)\s*(?P<arrow>\^|<-)\s*(?P<tag>(definition|reference)\.\w+)\s*$")
-CARET = re.compile(r"\^")
 
 REGISTRY, FAILED = load_languages([bundled_plugins_dir()])
 SAMPLES = sorted(
@@ -28,18 +24,9 @@ SAMPLES = sorted(
 )
 
 
-def expected_tags(text: str) -> set[tuple[int, int, str]]:
-    """(line, column, tag) asserted by the sample's caret comments; line and column 1-based."""
-    expected: set[tuple[int, int, str]] = set()
-    target = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = ASSERTION.match(line)
-        if match is None:
-            target = number
-            continue
-        column = match.start("arrow") + 1 if match["arrow"] == "^" else match.start("marker") + 1
-        expected.add((target, column, match["tag"]))
-    return expected
+def test_the_assertion_syntax() -> None:
+    text = "def f():\n#   ^ definition.function\n    g()\n#   <- reference.call\n"
+    assert golden.expected_tags(text) == {(1, 5, "definition.function"), (3, 1, "reference.call")}
 
 
 def test_every_bundled_plugin_loads() -> None:
@@ -50,7 +37,19 @@ def test_every_bundled_plugin_loads() -> None:
 
 
 def test_required_languages_are_bundled() -> None:
-    required = {"python", "javascript", "typescript", "tsx", "go", "rust", "java", "c", "cpp", "ruby", "c_sharp"}
+    required = {
+        "python",
+        "javascript",
+        "typescript",
+        "tsx",
+        "go",
+        "rust",
+        "java",
+        "c",
+        "cpp",
+        "ruby",
+        "c_sharp",
+    }
     assert required <= set(REGISTRY.plugins)
 
 
@@ -59,27 +58,7 @@ def test_golden_sample(language: str, sample: Path) -> None:
     plugin = REGISTRY.plugins[language]
     assert REGISTRY.for_path(sample.name) is plugin, f"{sample.name} is not claimed by {language}"
     source = sample.read_bytes()
-    symbols = plugin.extractor.extract(source)
-    expected = expected_tags(source.decode())
-    assert expected, f"{sample} asserts nothing"
-
-    def covering(line: int, column: int, tag: str) -> bool:
-        role, kind = tag.split(".", 1)
-        return any(
-            s.line == line
-            and s.column <= column < s.column + len(s.name.encode())
-            and s.is_definition == (role == "definition")
-            and s.kind == kind
-            for s in symbols
-        )
-
-    missing = sorted(e for e in expected if not covering(*e))
-    assert not missing, f"{sample}: expected but not extracted: {missing}"
-
-    asserted_definitions = {(line, tag) for line, _, tag in expected if tag.startswith("definition.")}
-    unasserted = sorted(
-        (s.line, s.column, f"definition.{s.kind}", s.name)
-        for s in symbols
-        if s.is_definition and (s.line, f"definition.{s.kind}") not in asserted_definitions
-    )
-    assert not unasserted, f"{sample}: extracted but not asserted: {unasserted}"
+    result = golden.check(source.decode(), plugin.extractor.extract(source))
+    assert result.asserted, f"{sample} asserts nothing"
+    assert not result.missing, f"{sample}: expected but not extracted: {result.missing}"
+    assert not result.unasserted, f"{sample}: extracted but not asserted: {result.unasserted}"

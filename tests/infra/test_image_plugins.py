@@ -36,18 +36,9 @@ def call(appliance: Appliance, tool: str, **arguments: Any) -> dict[str, Any]:
     return anyio.run(call_tool, appliance.mcp_url(), appliance.token(), tool, arguments)
 
 
-def has_plugins_dir(appliance: Appliance) -> bool:
-    """The documented interface: `appliance serve` and `appliance watch` take a plugins folder
-    (`--plugins-dir`, env APPLIANCE_PLUGINS_DIR, default /plugins) and reload it when it changes."""
-    helps = [appliance.exec("appliance", command, "--help").stdout for command in ("serve", "watch")]
-    return all("--plugins-dir" in text or "APPLIANCE_PLUGINS_DIR" in text for text in helps)
-
-
 def test_a_plugin_dropped_into_the_mounted_folder_becomes_active(
     appliance: Appliance, tmp_path: Path
 ) -> None:
-    if not has_plugins_dir(appliance):
-        pytest.xfail("the plugin system (`--plugins-dir`, hot reload of /plugins) is not in this build yet")
     staged = tmp_path / "starlark"
     (staged / "queries").mkdir(parents=True)
     (staged / "plugin.yaml").write_text(MANIFEST)

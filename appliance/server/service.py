@@ -1,32 +1,25 @@
 """The index as the server sees it: opened on first use, shared by every request, never written here.
 
 The server may start before any index exists (the image starts it beside a separate indexer),
-so the store is opened lazily and each failure says why. Searches go through a small pool of
-`Searcher`s: each owns a content cache that is not safe to share between threads, and tool
-calls run on worker threads.
+so the store is opened lazily and each failure says why. One `Searcher` serves every request:
+its content cache is shared by the worker threads searches run on.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from appliance.errors import ApplianceError, UsageError
 from appliance.index.lookup import Lookup
-from appliance.index.search import ContentCache, Searcher, SearchQuery, SearchResult
+from appliance.index.search import Searcher, SearchQuery, SearchResult
 from appliance.index.store import RepoInfo, Store
 from appliance.metrics import Metrics
 from appliance.plugins.languages import LanguageRegistry
 from appliance.plugins.runtime import PluginRuntime
 from appliance.server.background import BackgroundIndexer, RepoProgress
 from appliance.server.models import IndexStatus, Plugin, Progress, RepoStatus, iso
-
-SEARCHERS = 4  # concurrent searches; each has its own content cache
-CACHE_BYTES = 16 << 20  # per searcher: 64 MB in all, as the engine's own default
 
 
 class IndexService:
@@ -47,7 +40,7 @@ class IndexService:
         self.background = background
         self._store: Store | None = None
         self._open_lock = threading.Lock()
-        self._searchers: queue.Queue[Searcher] = queue.Queue()
+        self._searcher: Searcher | None = None
         if store is not None:
             self._adopt(store)
         self.plugin_runtime = plugins
@@ -68,10 +61,7 @@ class IndexService:
         return self._store
 
     def _adopt(self, store: Store) -> None:
-        for _ in range(SEARCHERS):
-            self._searchers.put(
-                Searcher(store, self.metrics, ContentCache(CACHE_BYTES, metrics=self.metrics))
-            )
+        self._searcher = Searcher(store, self.metrics)  # with the engine's shared content cache
         self._store = store
 
     def not_ready_reason(self) -> str | None:
@@ -84,9 +74,9 @@ class IndexService:
     # Queries. Each raises an ApplianceError a person can act on.
 
     def search(self, query: SearchQuery) -> SearchResult:
-        self.store()  # opens it, and makes the searchers, on first use
-        with self._searcher() as searcher:
-            return searcher.search(query)
+        self.store()  # opens it, and makes the searcher, on first use
+        assert self._searcher is not None
+        return self._searcher.search(query)
 
     def lookup(self) -> Lookup:
         return Lookup(self.store(), self.metrics)
@@ -145,14 +135,6 @@ class IndexService:
                 "and rescans every repository periodically; restart that process to rescan now"
             )
         return self.background.request(repo)
-
-    @contextmanager
-    def _searcher(self) -> Iterator[Searcher]:
-        searcher = self._searchers.get()
-        try:
-            yield searcher
-        finally:
-            self._searchers.put(searcher)
 
     def _set_plugin_gauges(self) -> None:
         self.metrics.plugins.labels("active").set(len(self.registry.plugins))

@@ -97,9 +97,9 @@ def errors() -> Iterator[None]:
         raise ToolError(str(e)) from e
 
 
-# Worker threads for the slow questions: enough to overlap a few searches (the service has four
-# searchers), few enough that threads idling on them cost nothing (each thread that decompresses
-# files gets a malloc arena of its own, which is resident memory that stays).
+# Worker threads for the slow questions: enough to overlap a few searches, few enough that their
+# memory stays small (each thread that decompresses files gets a malloc arena of its own, which
+# is resident memory that stays).
 THREADS = anyio.CapacityLimiter(8)
 
 

@@ -27,6 +27,7 @@ from appliance.metrics import METRICS, Metrics
 
 MAX_PATTERN = 4096  # bytes; longer patterns are refused, not truncated
 MAX_LIMIT = 10_000
+UTF8_BOM = b"\xef\xbb\xbf"
 RE2_MAX_MEM = 64 << 20
 # A line break written as an escape: \n, \x0A or \x{A}, not preceded by an escaping backslash.
 LINE_BREAK_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\(?:n|x0[aA]|x\{0*[aA]\})")
@@ -204,6 +205,7 @@ class Searcher:
                 data = self.cache.get(txn, self.store, fid)
                 if data is None:
                     continue
+                data = data.removeprefix(UTF8_BOM)  # as ripgrep: no part of line 1, nor of `^`
                 lines = matching_lines(regex, data, query.regex)
                 if not lines:
                     continue

@@ -294,3 +294,14 @@ def test_context_counts_empty_lines_at_the_end(make: Make) -> None:
     indexed.index()
     after = {m.path: m.after for m in indexed.search("a", context=2).matches}
     assert after == {"f.txt": ("",), "g.txt": ("", ""), "h.txt": ()}
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_line(make: Make) -> None:
+    """As ripgrep: the mark is dropped before matching, so `^` anchors after it and columns skip it."""
+    indexed = make({"bom.txt": b"\xef\xbb\xbfCopyright 2004\nCopyright 2005\n"})
+    indexed.index()
+    result = indexed.search("^Copyright", regex=True)
+    assert [(m.line, m.column, m.text) for m in result.matches] == [
+        (1, 1, "Copyright 2004"),
+        (2, 1, "Copyright 2005"),
+    ]

@@ -21,6 +21,7 @@ from appliance.index.store import FID, FileMeta, RepoInfo, Store, path_key
 from appliance.metrics import METRICS, Metrics
 
 MAX_SCAN = 200_000  # names looked at by a prefix or fuzzy lookup
+MAX_HITS = 50_000  # records collected (and ranked) by one lookup
 MAX_FUZZY_CANDIDATES = 200
 MAX_READ_LINES = 5000
 
@@ -44,8 +45,14 @@ class SymbolHit:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "repo": self.repo, "path": self.path, "line": self.line, "column": self.column,
-            "name": self.name, "kind": self.kind, "container": self.container, "language": self.language,
+            "repo": self.repo,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "name": self.name,
+            "kind": self.kind,
+            "container": self.container,
+            "language": self.language,
         }
 
 
@@ -65,6 +72,7 @@ class SymbolQuery:
 class SymbolResult:
     hits: list[SymbolHit] = field(default_factory=list)
     total: int = 0
+    complete: bool = True  # False when MAX_HITS cut the collection short (total is a lower bound)
 
 
 @dataclass
@@ -78,8 +86,12 @@ class OutlineNode:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "name": self.name, "kind": self.kind, "line": self.line, "end_line": self.end_line,
-            "signature": self.signature, "children": [c.to_json() for c in self.children],
+            "name": self.name,
+            "kind": self.kind,
+            "line": self.line,
+            "end_line": self.end_line,
+            "signature": self.signature,
+            "children": [c.to_json() for c in self.children],
         }
 
 
@@ -137,9 +149,11 @@ class Lookup:
                 seen = {k for k, _ in keys}
                 keys += [(k, FUZZY) for k in _similar_keys(cursor, key) if k not in seen]
             for k, base_rank in keys:
-                if not cursor.set_key(k):
+                if len(ranked) >= MAX_HITS or not cursor.set_key(k):
                     continue
                 for value in cursor.iternext_dup():
+                    if len(ranked) >= MAX_HITS:  # keys come best tier first: what is cut ranks lowest
+                        break
                     record = unpack(value, not references)
                     if query.kinds and record.kind not in query.kinds:
                         continue
@@ -150,7 +164,9 @@ class Lookup:
                         continue
                     ranked.append(_hit(record, meta, _rank(record.name, query.name, base_rank)))
         ranked.sort(key=lambda h: (h.rank, h.repo, h.path, h.line))
-        result = SymbolResult(ranked[query.offset : query.offset + query.limit], len(ranked))
+        result = SymbolResult(
+            ranked[query.offset : query.offset + query.limit], len(ranked), complete=len(ranked) < MAX_HITS
+        )
         self._observe(kind, started, len(result.hits))
         return result
 
@@ -261,6 +277,15 @@ def _in_scope(meta: FileMeta, query: SymbolQuery) -> bool:
 
 def _hit(record: Record, meta: FileMeta, rank: int) -> SymbolHit:
     return SymbolHit(
-        meta.repo, meta.path, record.line, record.column, record.end_line, record.name, record.kind,
-        record.container, meta.language, record.signature, rank,
+        meta.repo,
+        meta.path,
+        record.line,
+        record.column,
+        record.end_line,
+        record.name,
+        record.kind,
+        record.container,
+        meta.language,
+        record.signature,
+        rank,
     )

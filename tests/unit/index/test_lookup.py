@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from appliance.errors import NotFoundError, UsageError
+from appliance.index import lookup
 from appliance.index.lookup import (
     EXACT,
     EXACT_IGNORING_CASE,
@@ -67,7 +68,9 @@ def test_prefix_comes_after_the_same_name(names: Indexed) -> None:
 def test_fuzzy_finds_typos_last(names: Indexed) -> None:
     found = ranked(names, SymbolQuery("gte_user", fuzzy=True))
     assert {(name, rank) for name, _, rank in found} == {
-        ("getUser", FUZZY), ("GetUser", FUZZY), ("get_user", FUZZY)
+        ("getUser", FUZZY),
+        ("GetUser", FUZZY),
+        ("get_user", FUZZY),
     }  # fmt: skip (get_usr is three edits away: too far for seven letters)
     assert ranked(names, SymbolQuery("get_usr", fuzzy=True))[0] == ("get_usr", "e.py", EXACT)
     assert ranked(names, SymbolQuery("gte_user")) == []  # typos only when asked
@@ -228,3 +231,14 @@ def test_safe_path_and_split_repo_path() -> None:
     for bad in ("repo", "repo/", "/src/a.py"):
         with pytest.raises(UsageError, match="expected REPO/PATH"):
             split_repo_path(bad)
+
+
+def test_a_lookup_collects_at_most_max_hits_and_says_so(make: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    indexed = make({"a.py": "".join(f"def handler_{i}():\n    pass\n" for i in range(30))})
+    indexed.index()
+    monkeypatch.setattr(lookup, "MAX_HITS", 10)
+    result = indexed.lookup.symbols(SymbolQuery("handler", prefix=True, limit=100))
+    assert (len(result.hits), result.total, result.complete) == (10, 10, False)
+    monkeypatch.setattr(lookup, "MAX_HITS", 1000)
+    result = indexed.lookup.symbols(SymbolQuery("handler", prefix=True, limit=100))
+    assert (len(result.hits), result.total, result.complete) == (30, 30, True)

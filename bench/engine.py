@@ -578,6 +578,7 @@ def main() -> int:
     }
     if not args.reuse_index:
         report["index"] = index_corpus(root, data_dir, args.workers)
+        report["index"].update(git_head=report["git_head"], engine_dirty=report["engine_dirty"])
         s = report["index"]["summary"]
         log(f"indexed {s['indexed']} files in {report['index']['wall_seconds']}s")
     elif out_path.exists():  # the figures of the run that built this index, if it was the last one

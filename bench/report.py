@@ -30,6 +30,8 @@ def verdict(value: float, limit: float, higher_is_better: bool = False, unit: st
         return "met"
     if higher_is_better:
         return f"**missed**: {limit / value:.1f}x short ({value:.1f}{unit} < {limit:g}{unit})"
+    if unit == "x":
+        return f"**missed**: {value / limit:.1f}x the target"
     return f"**missed** by {value - limit:.1f}{unit} ({value / limit:.1f}x the target)"
 
 
@@ -102,8 +104,8 @@ def index_table(reports: dict[str, dict[str, Any]]) -> list[str]:
     row("- free pages", lambda r: f"{r['index_size']['lmdb']['_free_bytes'] / MIB:,.0f} MiB")
     row("load average (1 min) at start / end", lambda r: f"{r['loadavg_start'][0]:.1f} / "
         f"{r['loadavg_end'][0]:.1f}")
-    row("engine (git HEAD)", lambda r: f"`{r['git_head'][:7]}`"
-        + (" + local changes" if r["engine_dirty"] else ""))
+    row("engine of the index / of the queries", lambda r: f"`{ix(r).get('git_head', '?')[:7]}` / "
+        f"`{r['git_head'][:7]}`" + (" + local changes" if r["engine_dirty"] else ""))
     row("CLI floor (`appliance repos --json`)", lambda r: f"{r['cli_floor']['median_ms']:.0f} ms")
     row("`appliance --version` (imports every command)",
         lambda r: f"{r.get('cli_version', r.get('cli_startup'))['median_ms']:.0f} ms")

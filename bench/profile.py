@@ -45,7 +45,7 @@ RULES: list[tuple[str, str, tuple[str, ...]]] = [
     ("results: pickle/unpickle", "concurrent/futures/process.py", ("_sendback_result", "result_reader")),
     ("walk", "index/walker.py", ()),
     ("extract: tree-sitter parse+query", "index/symbols.py", ()),
-    ("extract: tree-sitter parse+query", "plugins/languages.py", ()),
+    ("extract: tree-sitter parse+query", "index/languages.py", ()),
     ("extract: trigrams", "index/trigrams.py", ()),
     ("extract: pack symbol records", "index/records.py", ()),
     ("extract: read, NUL check, zlib, split", "index/extract.py", ()),

@@ -51,12 +51,7 @@ def data_dir(args: argparse.Namespace) -> Path:
 
 
 def open_store(args: argparse.Namespace, writable: bool = False) -> Store:
-    """The index of the data dir. A writer first rebuilds an index left by an older schema."""
-    if writable:
-        from appliance.index.indexer import rebuild_outdated  # the parser stack, only for writers
-
-        for summary in rebuild_outdated(data_dir(args)):
-            print(f"rebuilt for the new index format: {summary.repo}", file=sys.stderr)
+    """The index of the data dir, to read (writers use `appliance.cli.plugins.open_writer`)."""
     return Store.open(data_dir(args), writable=writable)
 
 

@@ -6,8 +6,10 @@ import argparse
 import json
 from typing import Any
 
-from appliance.cli.common import add_data_option, add_walk_options, open_store, print_json, walk_options
+from appliance.cli.common import add_data_option, add_walk_options, print_json, walk_options
+from appliance.cli.plugins import add_plugin_options
 from appliance.cli.progress import ProgressBar
+from appliance.cli.writing import loaded_plugins, open_writer
 from appliance.index.indexer import Indexer, IndexOptions, Summary, parse_repo_arg
 
 
@@ -21,6 +23,7 @@ def register(commands: Any) -> None:
     parser.add_argument("repos", nargs="+", metavar="PATH[=NAME]", help="repository folder, optionally =NAME")
     add_data_option(parser)
     add_walk_options(parser)
+    add_plugin_options(parser)
     parser.add_argument("--workers", type=int, default=None, help="parser processes (default: one per core)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary per repository")
     parser.set_defaults(run=run)
@@ -28,21 +31,22 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     repos = [parse_repo_arg(a) for a in args.repos]  # every path checked before any work starts
-    store = open_store(args, writable=True)
     options = IndexOptions(walk=walk_options(args))
     if args.workers is not None:
         options.workers = max(1, args.workers)
-    indexer = Indexer(store, options)
-    for name, root in repos:
-        bar = ProgressBar(f"indexing {name}")
-        try:
-            summary = indexer.index(name, root, bar)
-        finally:
-            bar.close()
-        if args.json:
-            print_json(summary_json(summary))
-        else:
-            print(describe(summary))
+    with loaded_plugins(args) as plugins:
+        registry = plugins.manager.registry
+        indexer = Indexer(open_writer(args, registry), registry, options)
+        for name, root in repos:
+            bar = ProgressBar(f"indexing {name}")
+            try:
+                summary = indexer.index(name, root, bar)
+            finally:
+                bar.close()
+            if args.json:
+                print_json(summary_json(summary))
+            else:
+                print(describe(summary))
     return 0
 
 

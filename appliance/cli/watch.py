@@ -8,16 +8,16 @@ import signal
 import threading
 from typing import Any
 
-from appliance.cli.common import add_data_option, add_walk_options, data_dir, open_store, walk_options
+from appliance.cli.common import add_data_option, add_walk_options, walk_options
 from appliance.cli.index import describe
 from appliance.cli.plugins import add_plugin_options
 from appliance.cli.progress import ProgressBar
+from appliance.cli.writing import loaded_plugins, open_writer
 from appliance.errors import UsageError
 from appliance.index.indexer import Indexer, IndexOptions, parse_repo_arg
 from appliance.index.lookup import Lookup
 from appliance.index.watcher import RepoWatcher
-from appliance.metrics import INDEXER_METRICS_PORT, METRICS
-from appliance.plugins.discovery import plugin_dirs
+from appliance.metrics import INDEXER_METRICS_PORT
 from appliance.plugins.runtime import PluginRuntime
 
 
@@ -62,21 +62,19 @@ def run(args: argparse.Namespace) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s"
     )
     repos = dict(parse_repo_arg(a) for a in args.repos)
-    store = open_store(args, writable=True)
+    with loaded_plugins(args, poll=args.poll) as plugins:
+        return follow(args, repos, plugins)
+
+
+def follow(args: argparse.Namespace, repos: dict[str, str], plugins: PluginRuntime) -> int:
+    store = open_writer(args, plugins.manager.registry)
     if not repos:
         repos = {name: info.root for name, info in Lookup(store).repos().items()}
     if not repos:
         raise UsageError("nothing to watch: give PATH[=NAME] or index a repository first")
     if args.metrics_bind:
         start_metrics_server(args.metrics_bind)
-    plugins = PluginRuntime.start_loaded(
-        plugin_dirs(args.plugins_dir),
-        metrics=METRICS,
-        data_dir=data_dir(args),
-        config_path=args.plugins_config,
-        poll=args.poll,
-    )
-    indexer = Indexer(store, IndexOptions(walk=walk_options(args)), registry=plugins.manager.registry)
+    indexer = Indexer(store, plugins.manager.registry, IndexOptions(walk=walk_options(args)))
     for name, root in repos.items():
         bar = ProgressBar(f"indexing {name}")
         try:
@@ -97,16 +95,13 @@ def run(args: argparse.Namespace) -> int:
         indexer, repos, poll=args.poll, poll_seconds=args.poll_interval, rescan_seconds=args.rescan_interval
     )
     print(f"watching {len(repos)} repositories ({'polling' if args.poll else 'inotify'})", flush=True)
-    try:
-        while True:
-            watcher.run(wake)
-            if stop.is_set():
-                return 0
-            wake.clear()
-            for name, root in repos.items():  # the languages changed: their files are parsed again
-                print(describe(indexer.index(name, root)), flush=True)
-    finally:
-        plugins.stop()
+    while True:
+        watcher.run(wake)
+        if stop.is_set():
+            return 0
+        wake.clear()
+        for name, root in repos.items():  # the languages changed: their files are parsed again
+            print(describe(indexer.index(name, root)), flush=True)
 
 
 def start_metrics_server(bind: str) -> None:

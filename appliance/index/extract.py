@@ -12,10 +12,10 @@ import stat
 import zlib
 from dataclasses import dataclass, field
 
+from appliance.index.languages import LanguageRegistry, LanguageSpec
 from appliance.index.records import pack, pack_file_symbols
 from appliance.index.symbols import ParseBudgetExceeded
 from appliance.index.trigrams import file_trigrams
-from appliance.plugins.languages import LanguageRegistry, LanguageSpec
 
 COMPRESSION_LEVEL = 1  # fast to write; decompression speed barely depends on the level
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from appliance.errors import UsageError
 from appliance.index import extract as ex
+from appliance.index.languages import LanguageRegistry
 from appliance.index.store import (
     FID,
     FileMeta,
@@ -34,7 +35,6 @@ from appliance.index.store import (
 from appliance.index.walker import Candidate, Walk, WalkOptions
 from appliance.index.writer import BatchStats, IndexWriter
 from appliance.metrics import METRICS, Metrics
-from appliance.plugins.languages import LanguageRegistry, bundled_plugins_dir, load_languages
 
 CHUNK_FILES = 64  # files per task sent to a worker
 BATCH_FILES = 20_000  # files per write transaction
@@ -50,7 +50,6 @@ Progress = Callable[[int, int, int, int], None]  # files done, files total, byte
 class IndexOptions:
     walk: WalkOptions = field(default_factory=WalkOptions)
     workers: int = max(1, os.cpu_count() or 1)
-    plugin_roots: tuple[Path, ...] = field(default_factory=lambda: (bundled_plugins_dir(),))
 
 
 @dataclass
@@ -82,7 +81,9 @@ def parse_repo_arg(arg: str) -> tuple[str, str]:
     return name, str(root)
 
 
-def rebuild_outdated(data_dir: Path, options: IndexOptions | None = None) -> list[Summary]:
+def rebuild_outdated(
+    data_dir: Path, registry: LanguageRegistry, options: IndexOptions | None = None
+) -> list[Summary]:
     """After a schema change: build the current format beside the old index, from the old index's
     list of repositories, and rename it into place when complete. Readers of the old version are
     undisturbed until the rename; an interrupted rebuild starts over on the next run."""
@@ -94,7 +95,7 @@ def rebuild_outdated(data_dir: Path, options: IndexOptions | None = None) -> lis
     shutil.rmtree(building, ignore_errors=True)
     store = Store.open_at(building, writable=True)
     try:
-        indexer = Indexer(store, options)
+        indexer = Indexer(store, registry, options)
         summaries = [
             indexer.index(name, root) for name, root in repo_roots(old).items() if os.path.isdir(root)
         ]
@@ -145,13 +146,13 @@ class Indexer:
     def __init__(
         self,
         store: Store,
+        registry: LanguageRegistry,
         options: IndexOptions | None = None,
-        registry: LanguageRegistry | None = None,
         metrics: Metrics = METRICS,
     ) -> None:
         self.store = store
         self.options = options or IndexOptions()
-        self.registry = registry or load_languages(self.options.plugin_roots)[0]
+        self.registry = registry
         self.writer = IndexWriter(store)
         self.metrics = metrics
         ex.set_registry(self.registry)

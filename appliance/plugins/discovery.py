@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from appliance.plugins.languages import ORIGINS, bundled_plugins_dir
+from appliance.index.languages import ORIGINS
 from appliance.plugins.manifest import MANIFEST_NAME
 
 ENTRY_POINT_GROUP = "appliance.plugins"
@@ -39,6 +39,14 @@ NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 # Editors' swap and backup files, downloads and copies in progress: never part of a plugin.
 TEMP_SUFFIXES = (".swp", ".swx", ".swo", "~", ".tmp", ".temp", ".part", ".partial", ".crdownload", ".bak")
 SKIPPED_FOLDERS = ("__pycache__",)
+
+
+def bundled_plugins_dir() -> Path:
+    """The plugins shipped with the appliance: $APPLIANCE_BUNDLED_PLUGINS, else the repo's plugins/."""
+    configured = os.environ.get("APPLIANCE_BUNDLED_PLUGINS")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "plugins"
 
 
 def is_temporary(name: str) -> bool:

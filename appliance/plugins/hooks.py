@@ -31,6 +31,7 @@ from typing import Any
 import pluggy
 
 from appliance.errors import PluginError
+from appliance.index.languages import SymbolHook
 from appliance.index.symbols import Symbol
 from appliance.plugins import hookspecs
 from appliance.plugins.modules import LoadedCode, load_code
@@ -280,6 +281,11 @@ class HookChain:
                     raise
                 report(spec, "adjust_symbols", e)
         return symbols
+
+
+def chain(language: str, specs: tuple[SymbolHook, ...]) -> HookChain:
+    """The language registry's adjuster factory (`appliance.index.languages.AdjusterFactory`)."""
+    return HookChain(language, tuple(s for s in specs if isinstance(s, HookSpec)))
 
 
 def check_symbols(result: object, lines: int) -> list[Symbol]:

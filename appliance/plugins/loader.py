@@ -21,23 +21,31 @@ from typing import Any
 import tree_sitter as ts
 
 from appliance.errors import ApplianceError, PluginError
+from appliance.index.languages import LanguagePlugin, LanguageSpec, build_language_plugin, load_grammar
 from appliance.index.symbols import ParseBudgetExceeded, Symbol
 from appliance.plugins import hooks
 from appliance.plugins.config import PluginsConfig, check_schema, resolve
 from appliance.plugins.discovery import PLUGIN_MODULE, Candidate, is_temporary
 from appliance.plugins.golden import check
 from appliance.plugins.hooks import HookSpec
-from appliance.plugins.languages import (
-    LanguagePlugin,
-    build_language_plugin,
-    load_grammar,
-    read_language_spec,
-)
 from appliance.plugins.manifest import Manifest, load_manifest, parse_manifest
 from appliance.plugins.modules import LoadedCode, load_code
 from appliance.plugins.tools import IndexAccess, NoIndex, ToolDefinition, check_tools
 
 log = logging.getLogger(__name__)
+
+
+
+def read_language_spec(manifest: Manifest) -> LanguageSpec:
+    query_path = manifest.folder / manifest.queries
+    try:
+        query_source = query_path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise PluginError(f"{query_path}: cannot read the tags query: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise PluginError(f"{query_path}: the tags query is not UTF-8 text") from e
+    lib = manifest.folder / "lib"
+    return LanguageSpec(manifest, query_source, str(lib) if lib.is_dir() else "")
 
 
 class LoadError(PluginError):
@@ -185,7 +193,7 @@ def _load_language(loaded: Loaded) -> None:
     loaded.language = plugin
     results: list[tuple[str, list[Symbol]]] = []
     parser = ts.Parser(plugin.extractor.language)
-    for sample in sample_files(plugin):
+    for sample in sample_files(manifest):
         source = sample.read_bytes()
         try:
             symbols = plugin.extractor.extract(source, manifest.parse_seconds)
@@ -203,9 +211,8 @@ def _load_language(loaded: Loaded) -> None:
     loaded.samples = tuple(results)
 
 
-def sample_files(plugin: LanguagePlugin) -> list[Path]:
+def sample_files(manifest: Manifest) -> list[Path]:
     """The files of the plugin's samples folder that the plugin claims (by extension or name)."""
-    manifest = plugin.manifest
     folder = manifest.folder / (manifest.samples or "samples")
     extensions = {e.lower() for e in manifest.file_extensions}
     try:

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import ApplianceError, ConfigError, NotFoundError, PluginError, UsageError
+from appliance.index.languages import LanguageRegistry, precedence, with_hooks
 from appliance.metrics import METRICS, Metrics
 from appliance.plugins import config as cfg
 from appliance.plugins import hooks
 from appliance.plugins.discovery import Candidate, Root, default_roots, discover
-from appliance.plugins.languages import LanguageRegistry, precedence, with_hooks
 from appliance.plugins.loader import Loaded, LoadError, load, read_manifest
 from appliance.plugins.status import STATES, Change, PluginStatus
 from appliance.plugins.tools import IndexAccess, LateIndex, ToolDefinition
@@ -364,7 +364,9 @@ class PluginManager:
                 if e.current and e.current.hook_spec and e.current.adjusts_symbols
             )
             languages = [
-                with_hooks(e.current.language, specs) for e in serving if e.current and e.current.language
+                with_hooks(e.current.language, specs, hooks.chain)
+                for e in serving
+                if e.current and e.current.language
             ]
             registry = LanguageRegistry(languages)
             for what, winner, loser in registry.conflicts:

@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from appliance.index.languages import LanguageRegistry
 from appliance.metrics import Metrics
 from appliance.plugins.hotreload import PluginWatcher
-from appliance.plugins.languages import LanguageRegistry
 from appliance.plugins.manager import PluginManager
 from appliance.plugins.status import Change
 
@@ -72,3 +72,22 @@ class PluginRuntime:
     def stop(self) -> None:
         self.watcher.stop()
         self.manager.close()
+
+
+def load_registry(
+    roots: Sequence[Path], metrics: Metrics | None = None
+) -> tuple[LanguageRegistry, dict[str, str]]:
+    """The languages of the plugin folders under `roots` alone (no entry points, no config file),
+    loaded by the manager as `serve` loads them, and the errors of those that failed, by plugin.
+    For one-shot work: benchmarks, tests, a rebuild."""
+    from prometheus_client import CollectorRegistry
+
+    manager = PluginManager(
+        bundled=roots, entry_points=False, metrics=metrics or Metrics(CollectorRegistry())
+    )
+    try:
+        manager.refresh()
+        failed = {s.name: s.error or "" for s in manager.list_plugins() if s.state == "failed"}
+        return manager.registry, failed
+    finally:
+        manager.close()

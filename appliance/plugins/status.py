@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from appliance.plugins.languages import LanguageRegistry
+from appliance.index.languages import LanguageRegistry
 from appliance.plugins.tools import ToolDefinition
 
 # discovered: found, not loaded (yet, or unloaded on request); loaded: valid and held in memory but

@@ -14,9 +14,9 @@ from typing import Any
 import tree_sitter as ts
 
 from appliance.errors import PluginError
+from appliance.index.languages import LanguagePlugin
 from appliance.index.symbols import ParseBudgetExceeded
 from appliance.plugins.golden import check
-from appliance.plugins.languages import LanguagePlugin
 from appliance.plugins.loader import sample_files, syntax_error
 from appliance.plugins.manager import PluginManager
 
@@ -33,7 +33,7 @@ def run_test(manager: PluginManager, name: str, files: Sequence[tuple[str, bytes
     if own is not None:
         serving = manager.registry.plugins.get(own.name)
         plugin = serving if serving is not None and serving.manifest.name == name else own
-        targets = list(files) or [(str(p), p.read_bytes()) for p in sample_files(plugin)]
+        targets = list(files) or [(str(p), p.read_bytes()) for p in sample_files(loaded.manifest)]
         report["files"] = [_file(plugin, path, source) for path, source in targets]
     else:
         for path, source in files:

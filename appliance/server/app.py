@@ -80,7 +80,7 @@ def build_service(
         return IndexService(data_dir, metrics, registry, {}, plugins=plugins)
     store = Store.open(data_dir, writable=True)
     options = index_options or IndexOptions()
-    indexer = Indexer(store, options, registry=registry, metrics=metrics)
+    indexer = Indexer(store, registry, options, metrics=metrics)
     background = BackgroundIndexer(indexer, dict(config.repos), metrics, poll=config.poll)
     plugins.follow_indexer(indexer, rescan=lambda: background.request(None))
     return IndexService(data_dir, metrics, registry, {}, background=background, store=store, plugins=plugins)

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 from appliance.errors import ApplianceError, UsageError
+from appliance.index.languages import LanguageRegistry
 from appliance.index.lookup import Lookup
 from appliance.index.search import Searcher, SearchQuery, SearchResult
 from appliance.index.store import RepoInfo, Store
 from appliance.metrics import Metrics
-from appliance.plugins.languages import LanguageRegistry
 from appliance.plugins.runtime import PluginRuntime
 from appliance.server.background import BackgroundIndexer, RepoProgress
 from appliance.server.models import IndexStatus, Plugin, Progress, RepoStatus, iso
@@ -112,8 +112,8 @@ class IndexService:
             Plugin(
                 name=p.manifest.name,
                 version=p.manifest.version,
-                type=p.manifest.type,
-                languages=list(p.manifest.languages),
+                type="language",
+                languages=[p.name],
                 extensions=list(p.manifest.file_extensions),
                 state="active",
                 error=None,

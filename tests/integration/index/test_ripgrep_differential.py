@@ -41,7 +41,8 @@ from appliance.index.indexer import Indexer, IndexOptions
 from appliance.index.search import MAX_LIMIT, Searcher, SearchQuery
 from appliance.index.store import FileMeta, Store
 from appliance.metrics import Metrics
-from appliance.plugins.languages import bundled_plugins_dir, load_languages
+from appliance.plugins.discovery import bundled_plugins_dir
+from appliance.plugins.runtime import load_registry
 
 PROJECT = Path(__file__).resolve().parents[3]
 
@@ -249,7 +250,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     root = base / "gen"
     root.mkdir()
     store = Store.open(base / "data", writable=True)
-    indexer = Indexer(store, IndexOptions(workers=1), metrics=Metrics(CollectorRegistry()))
+    registry, _ = load_registry([bundled_plugins_dir()])
+    indexer = Indexer(store, registry, IndexOptions(workers=1), Metrics(CollectorRegistry()))
     yield Workspace(root, store, indexer, itertools.count())
     Store.close_all()
 
@@ -335,9 +337,9 @@ REAL_REGEXES = [
 def real_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Store]]:
     """A copy of appliance/ and plugins/ (others may edit the originals meanwhile), indexed."""
     base = tmp_path_factory.mktemp("real")
-    registry, _ = load_languages([bundled_plugins_dir()])
+    registry, _ = load_registry([bundled_plugins_dir()])
     store = Store.open(base / "data", writable=True)
-    indexer = Indexer(store, IndexOptions(workers=1), registry, Metrics(CollectorRegistry()))
+    indexer = Indexer(store, registry, IndexOptions(workers=1), Metrics(CollectorRegistry()))
     for name in ("appliance", "plugins"):
         shutil.copytree(PROJECT / name, base / name, ignore=shutil.ignore_patterns("__pycache__"))
         assert indexer.index(name, str(base / name)).indexed > 5

@@ -28,7 +28,7 @@ import httpx2
 import pytest
 from mcp import Client
 
-from appliance.plugins.languages import bundled_plugins_dir
+from appliance.plugins.discovery import bundled_plugins_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyio]
 DEADLINE = 60.0

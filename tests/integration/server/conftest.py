@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from appliance.plugins.languages import bundled_plugins_dir
+from appliance.plugins.discovery import bundled_plugins_dir
 
 DEADLINE = 30.0
 APPLIANCE = [sys.executable, "-m", "appliance"]

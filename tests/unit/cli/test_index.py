@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 
 from appliance.cli import main
 from appliance.index.store import Store
+from appliance.plugins.discovery import bundled_plugins_dir
 
 
 @pytest.fixture(autouse=True)
@@ -52,3 +54,28 @@ def test_a_json_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     again = json.loads(capsys.readouterr().out)
     # Skipped files are not in the index: the binary one is read again, and skipped again.
     assert (again["indexed"], again["unchanged"], again["skipped"]) == (0, 1, {"binary": 1})
+
+
+def test_plugins_dir_languages_are_indexed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`index` loads plugins as `serve` does: a language from --plugins-dir parses its files."""
+    plugin = tmp_path / "plugins" / "starlark"
+    shutil.copytree(bundled_plugins_dir() / "python", plugin)
+    manifest = (plugin / "plugin.yaml").read_text()
+    manifest = manifest.replace("name: python", "name: starlark").replace("[python]", "[starlark]")
+    (plugin / "plugin.yaml").write_text(manifest.replace("[.py, .pyi, .pyw]", "[.star]"))
+    shutil.rmtree(plugin / "samples")
+    (plugin / "samples").mkdir()
+    repo = tmp_path / "proj"
+    repo.mkdir()
+    (repo / "BUILD.star").write_text("def cc_rule(name):\n    pass\n")
+    data = ["--data", str(tmp_path / "data"), "--workers", "1"]
+
+    assert main(["index", str(repo), *data, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["symbols"] == 0  # no bundled plugin claims .star
+    Store.close_all()
+    assert main(["index", str(repo), *data, "--plugins-dir", str(tmp_path / "plugins"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["symbols"] == 1
+    Store.close_all()
+    assert main(["symbol", "cc_rule", "--data", str(tmp_path / "data"), "--json"]) == 0
+    hit = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert (hit["path"], hit["language"]) == ("BUILD.star", "starlark")

@@ -10,6 +10,8 @@ import pytest
 from appliance.cli import main
 from appliance.index.indexer import Indexer, IndexOptions
 from appliance.index.store import Store
+from appliance.plugins.discovery import bundled_plugins_dir
+from appliance.plugins.runtime import load_registry
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +27,9 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> str:
     repo = tmp_path / "proj"
     repo.mkdir()
     (repo / "a.py").write_text("def handler(event):\n    return event\n\nprint('done\\n')\n")
-    Indexer(Store.open(tmp_path / "data", writable=True), IndexOptions(workers=1)).index("proj", str(repo))
+    registry, _ = load_registry([bundled_plugins_dir()])
+    store = Store.open(tmp_path / "data", writable=True)
+    Indexer(store, registry, IndexOptions(workers=1)).index("proj", str(repo))
     Store.close_all()
     return str(tmp_path / "data")
 

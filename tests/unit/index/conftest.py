@@ -21,13 +21,15 @@ from prometheus_client import CollectorRegistry
 from pyroaring import BitMap
 
 from appliance.index.indexer import Indexer, IndexOptions, Summary
+from appliance.index.languages import LanguageRegistry
 from appliance.index.lookup import Lookup
 from appliance.index.records import record_key, unpack, unpack_file_symbols
 from appliance.index.search import Searcher, SearchQuery, SearchResult
 from appliance.index.store import FID, FileMeta, Store, path_key
 from appliance.index.trigrams import file_trigrams, key
 from appliance.metrics import Metrics
-from appliance.plugins.languages import LanguageRegistry, bundled_plugins_dir, load_languages
+from appliance.plugins.discovery import bundled_plugins_dir
+from appliance.plugins.runtime import load_registry
 
 USERS_PY = """\
 import os
@@ -124,16 +126,27 @@ _bundled: list[LanguageRegistry] = []
 def bundled_registry() -> LanguageRegistry:
     """The bundled language plugins, loaded once per test session (compiling the queries takes ~1 s)."""
     if not _bundled:
-        registry, failed = load_languages([bundled_plugins_dir()])
+        registry, failed = load_registry([bundled_plugins_dir()])
         assert not failed, failed
         _bundled.append(registry)
     return _bundled[0]
 
 
-def make_index(base: Path, files: Mapping[str, str | bytes], options: IndexOptions | None = None) -> Indexed:
+def plugin_registry(root: Path) -> LanguageRegistry:
+    registry, failed = load_registry([root])
+    assert not failed, failed
+    return registry
+
+
+def make_index(
+    base: Path,
+    files: Mapping[str, str | bytes],
+    options: IndexOptions | None = None,
+    plugins: Path | None = None,
+) -> Indexed:
     """Write `files` under base/repo and open a writable store in base/data (not indexed yet).
 
-    With `options` naming other plugin roots, the indexer loads those; else the bundled plugins."""
+    The indexer parses with the plugins under `plugins`, else with the bundled ones."""
     root = base / "repo"
     root.mkdir(parents=True, exist_ok=True)
     write_files(root, files)
@@ -141,8 +154,7 @@ def make_index(base: Path, files: Mapping[str, str | bytes], options: IndexOptio
     metrics = Metrics(CollectorRegistry())
     store = Store.open(data, writable=True)
     options = options or IndexOptions(workers=1)
-    registry = bundled_registry() if options.plugin_roots == (bundled_plugins_dir(),) else None
-    indexer = Indexer(store, options, registry, metrics)
+    indexer = Indexer(store, plugin_registry(plugins) if plugins else bundled_registry(), options, metrics)
     return Indexed(root, data, store, indexer, metrics)
 
 
@@ -163,11 +175,13 @@ def small(tmp_path: Path) -> Indexed:
 
 @pytest.fixture
 def make(tmp_path: Path) -> Make:
-    """make(files, options=None): a new repository and store, each call in its own folder."""
+    """make(files, options=None, plugins=None): a new repository and store, each call in its own folder."""
     calls = iter(range(1_000_000))
 
-    def build(files: Mapping[str, str | bytes], options: IndexOptions | None = None) -> Indexed:
-        return make_index(tmp_path / f"r{next(calls)}", files, options)
+    def build(
+        files: Mapping[str, str | bytes], options: IndexOptions | None = None, plugins: Path | None = None
+    ) -> Indexed:
+        return make_index(tmp_path / f"r{next(calls)}", files, options, plugins)
 
     return build
 

@@ -20,7 +20,7 @@ from appliance.index import extract as ex
 from appliance.index.indexer import IndexOptions
 from appliance.index.lookup import SymbolQuery
 from appliance.index.store import Store
-from appliance.plugins.languages import bundled_plugins_dir
+from appliance.plugins.discovery import bundled_plugins_dir
 
 if TYPE_CHECKING:
     from conftest import Make
@@ -110,7 +110,7 @@ def test_over_the_parse_budget_the_text_stays_searchable(
         f"def handler_{i}(event):\n    return event.get({i})\n\n" for i in range(10_000)
     )  # ~540 KB
     indexed = make(
-        {"big.py": source, "notes.txt": "x = 1\n"}, IndexOptions(workers=1, plugin_roots=(plugins,))
+        {"big.py": source, "notes.txt": "x = 1\n"}, IndexOptions(workers=1), plugins
     )
     summary = indexed.index()
     assert (summary.indexed, summary.notes) == (2, {"parse_budget": 1})
@@ -127,8 +127,8 @@ EXTRACT_IN_A_CHILD = textwrap.dedent(
     import sys
     from pathlib import Path
     from appliance.index import extract as ex
-    from appliance.plugins.languages import load_languages
-    registry, failed = load_languages([Path(sys.argv[1])])
+    from appliance.plugins.runtime import load_registry
+    registry, failed = load_registry([Path(sys.argv[1])])
     assert not failed, failed
     ex.set_registry(registry)
     print(ex.extract(sys.argv[2], "nested.py", 1, 1 << 20).note)

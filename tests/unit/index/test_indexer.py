@@ -15,7 +15,8 @@ from appliance.index.indexer import Indexer, IndexOptions, parse_repo_arg
 from appliance.index.lookup import SymbolQuery
 from appliance.index.store import Store
 from appliance.index.walker import WalkOptions
-from appliance.plugins.languages import bundled_plugins_dir
+from appliance.plugins.discovery import bundled_plugins_dir
+from appliance.plugins.runtime import load_registry
 
 if TYPE_CHECKING:
     from conftest import Indexed, Make
@@ -91,14 +92,16 @@ def test_a_changed_plugin_fingerprint_forces_a_reparse(
 ) -> None:
     plugins = tmp_path / "plugins"
     shutil.copytree(bundled_plugins_dir() / "python", plugins / "python")
-    options = IndexOptions(workers=1, plugin_roots=(plugins,))
-    indexed = make({"a.py": "def f():\n    pass\n", "b.py": "x = 1\n", "notes.txt": "text\n"}, options)
+    options = IndexOptions(workers=1)
+    files = {"a.py": "def f():\n    pass\n", "b.py": "x = 1\n", "notes.txt": "text\n"}
+    indexed = make(files, options, plugins)
     assert indexed.index().indexed == 3
     assert indexed.index().unchanged == 3
 
     manifest = plugins / "python" / "plugin.yaml"
     manifest.write_text(manifest.read_text().replace("version: 1.0.0", "version: 1.0.1"))
-    indexer = Indexer(indexed.store, options, metrics=indexed.metrics)  # loads the new version...
+    registry, _ = load_registry([plugins])  # the new version...
+    indexer = Indexer(indexed.store, registry, options, metrics=indexed.metrics)
     summary = indexer.index(indexed.name, str(indexed.root))
     assert (summary.indexed, summary.unchanged) == (2, 1)  # ...and re-parses the Python files only
     consistent(indexed.store)
@@ -168,8 +171,8 @@ def test_a_pool_of_workers_gives_the_same_index(make: Make, tmp_path: Path, cons
     plugins = tmp_path / "plugins"  # the Python plugin only: each worker loads its plugins
     shutil.copytree(bundled_plugins_dir() / "python", plugins / "python")
     files = {f"pkg/m{i:03}.py": f"def f{i}():\n    return {i} * VALUE\n" for i in range(150)}
-    pooled = make(files, IndexOptions(workers=2, plugin_roots=(plugins,)))
-    serial = make(files, IndexOptions(workers=1, plugin_roots=(plugins,)))
+    pooled = make(files, IndexOptions(workers=2), plugins)
+    serial = make(files, IndexOptions(workers=1), plugins)
     assert pooled.index().indexed == serial.index().indexed == 150
     consistent(pooled.store)
     assert pooled.lines("VALUE", limit=1000) == serial.lines("VALUE", limit=1000)

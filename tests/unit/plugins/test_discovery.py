@@ -10,13 +10,13 @@ import pytest
 
 from appliance.plugins.discovery import (
     Root,
+    bundled_plugins_dir,
     default_roots,
     discover,
     folder_fingerprint,
     is_temporary,
     plugin_dirs,
 )
-from appliance.plugins.languages import bundled_plugins_dir
 
 if TYPE_CHECKING:
     from conftest import Plugins

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from appliance.plugins import golden
-from appliance.plugins.languages import bundled_plugins_dir, load_languages
+from appliance.plugins.discovery import bundled_plugins_dir
 from appliance.plugins.manifest import load_manifest
+from appliance.plugins.runtime import load_registry
 
-REGISTRY, FAILED = load_languages([bundled_plugins_dir()])
+REGISTRY, FAILED = load_registry([bundled_plugins_dir()])
 SAMPLES = sorted(
     (name, sample)
     for name, plugin in REGISTRY.plugins.items()

@@ -13,8 +13,9 @@ import pytest
 from appliance.errors import ConfigError, NotFoundError
 from appliance.index.lookup import Lookup
 from appliance.metrics import Metrics
-from appliance.plugins.languages import bundled_plugins_dir, load_languages
+from appliance.plugins.discovery import bundled_plugins_dir
 from appliance.plugins.manager import PluginManager
+from appliance.plugins.runtime import load_registry
 from appliance.plugins.status import Change
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def test_bundled_languages_load_through_the_manager(metrics: Metrics) -> None:
         bundled = {p.name for p in bundled_plugins_dir().iterdir() if (p / "plugin.yaml").is_file()}
         assert {s.name for s in manager.list_plugins() if s.state == "active"} >= bundled
         # Same fingerprints as the plain loader: an index built before plugins had hooks stays valid.
-        assert manager.registry.fingerprints() == load_languages([bundled_plugins_dir()])[0].fingerprints()
+        assert manager.registry.fingerprints() == load_registry([bundled_plugins_dir()])[0].fingerprints()
     finally:
         manager.close()
 

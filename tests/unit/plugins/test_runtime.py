@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from appliance.index.languages import LanguageRegistry
 from appliance.metrics import Metrics
-from appliance.plugins.languages import LanguageRegistry
 from appliance.plugins.runtime import PluginRuntime
 
 if TYPE_CHECKING:

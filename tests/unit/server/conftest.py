@@ -24,7 +24,8 @@ from starlette.applications import Starlette
 from appliance.index.indexer import Indexer, IndexOptions
 from appliance.index.store import Store
 from appliance.metrics import Metrics
-from appliance.plugins.languages import bundled_plugins_dir
+from appliance.plugins.discovery import bundled_plugins_dir
+from appliance.plugins.runtime import load_registry
 from appliance.server.app import build_app, build_service
 from appliance.server.auth import Token, parse_tokens
 from appliance.server.config import ServerConfig
@@ -133,8 +134,8 @@ def index_repo(
     write_files(root, files)
     data = base / "data"
     store = Store.open(data, writable=True)
-    options = IndexOptions(workers=1, plugin_roots=(plugins,))
-    Indexer(store, options, metrics=Metrics(CollectorRegistry())).index(name, str(root))
+    registry, _ = load_registry([plugins])
+    Indexer(store, registry, IndexOptions(workers=1), Metrics(CollectorRegistry())).index(name, str(root))
     return root, data
 
 

@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 
 from appliance.index.store import Store
 from appliance.metrics import Metrics
-from appliance.plugins.languages import bundled_plugins_dir
+from appliance.plugins.discovery import bundled_plugins_dir
 from appliance.server.app import build_app, build_service
 from appliance.server.config import ServerConfig
 

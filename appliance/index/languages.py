@@ -2,6 +2,10 @@
 
 A `LanguageRegistry` is immutable once built. Reloading builds a new one beside the old and swaps
 it in with one assignment, so a reader never sees a half-built registry.
+
+The index owns this: it needs a registry to parse, and takes it as a parameter. Where the
+languages come from (plugin folders, manifests, hot reload) is the plugin system's business, and
+so are code plugins' symbol hooks, which reach a language here through the two protocols below.
 """
 
 from __future__ import annotations
@@ -10,34 +14,79 @@ import hashlib
 import importlib
 import importlib.machinery
 import importlib.util
-import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
+from typing import Protocol
 
 import tree_sitter as ts
 
 from appliance.errors import PluginError
 from appliance.index.symbols import Symbol, TagsExtractor
-from appliance.plugins.hooks import HookChain, HookSpec
-from appliance.plugins.manifest import MANIFEST_NAME, Manifest, load_manifest
 
 # Where a plugin comes from, in the order that wins a tie on priority: a plugin the user mounted
 # overrides one from an installed package, which overrides a bundled one.
 ORIGINS = ("mounted", "package", "bundled")
 
 
+class LanguageManifest(Protocol):
+    """What the index reads of a language plugin's manifest (the plugin system's `Manifest`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def grammar(self) -> str: ...  # module[:function] returning the tree-sitter language
+    @property
+    def priority(self) -> int: ...
+    @property
+    def file_extensions(self) -> tuple[str, ...]: ...
+    @property
+    def filenames(self) -> tuple[str, ...]: ...
+    @property
+    def parse_seconds(self) -> float: ...
+    @property
+    def folder(self) -> Path: ...
+    @property
+    def queries(self) -> str: ...  # the tags query, relative to the folder
+
+
+class SymbolHook(Protocol):
+    """How to load one code plugin's `adjust_symbols` hook in any process (picklable)."""
+
+    @property
+    def plugin(self) -> str: ...
+    @property
+    def fingerprint(self) -> str: ...
+    def applies_to(self, language: str) -> bool: ...
+
+
+class SymbolAdjuster(Protocol):
+    """A language's hooks, loaded: they rewrite a file's symbols and never raise."""
+
+    def __bool__(self) -> bool: ...
+    def adjust(self, path: str, symbols: list[Symbol], source: bytes) -> list[Symbol]: ...
+
+
+# Builds a language's adjuster from its hooks; a module-level callable, so that it pickles by name.
+AdjusterFactory = Callable[[str, tuple[SymbolHook, ...]], SymbolAdjuster]
+
+
 @dataclass(frozen=True)
 class LanguageSpec:
     """Everything needed to rebuild a language plugin in another process (picklable)."""
 
-    manifest: Manifest
+    manifest: LanguageManifest
     query_source: str
     lib: str = ""  # the plugin's own lib/ folder for its grammar, if it brings one
     origin: str = "bundled"  # one of ORIGINS
-    hooks: tuple[HookSpec, ...] = ()  # the code plugins' adjust_symbols hooks for this language
+    hooks: tuple[SymbolHook, ...] = ()  # the code plugins' adjust_symbols hooks for this language
+    adjuster: AdjusterFactory | None = None  # set with the hooks, by the plugin system
 
 
 @dataclass(frozen=True)
@@ -45,10 +94,10 @@ class LanguagePlugin:
     spec: LanguageSpec
     extractor: TagsExtractor
     fingerprint: str  # changes whenever the plugin's version, grammar, query or hooks change
-    hooks: HookChain | None = None
+    hooks: SymbolAdjuster | None = None
 
     @property
-    def manifest(self) -> Manifest:
+    def manifest(self) -> LanguageManifest:
         return self.spec.manifest
 
     @property
@@ -58,14 +107,6 @@ class LanguagePlugin:
     def adjust_symbols(self, path: str, symbols: list[Symbol], source: bytes) -> list[Symbol]:
         """The symbols after the code plugins' `adjust_symbols` hooks; never raises."""
         return self.hooks.adjust(path, symbols, source) if self.hooks else symbols
-
-
-def bundled_plugins_dir() -> Path:
-    """The plugins shipped with the appliance: $APPLIANCE_BUNDLED_PLUGINS, else the repo's plugins/."""
-    configured = os.environ.get("APPLIANCE_BUNDLED_PLUGINS")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / "plugins"
 
 
 def load_grammar(spec: str, lib: str = "") -> ts.Language:
@@ -85,18 +126,6 @@ def load_grammar(spec: str, lib: str = "") -> ts.Language:
         raise PluginError(f"grammar {spec!r} cannot be loaded: {e}") from e
 
 
-def read_language_spec(manifest: Manifest) -> LanguageSpec:
-    query_path = manifest.folder / manifest.queries
-    try:
-        query_source = query_path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise PluginError(f"{query_path}: cannot read the tags query: {e.strerror}") from e
-    except UnicodeDecodeError as e:
-        raise PluginError(f"{query_path}: the tags query is not UTF-8 text") from e
-    lib = manifest.folder / "lib"
-    return LanguageSpec(manifest, query_source, str(lib) if lib.is_dir() else "")
-
-
 def build_language_plugin(spec: LanguageSpec) -> LanguagePlugin:
     language = load_grammar(spec.manifest.grammar, spec.lib)
     try:
@@ -104,8 +133,13 @@ def build_language_plugin(spec: LanguageSpec) -> LanguagePlugin:
     except ts.QueryError as e:
         where = spec.manifest.folder / spec.manifest.queries
         raise PluginError(f"{where}: the query does not compile: {e}") from e
-    hooks = HookChain(spec.manifest.language, spec.hooks)
-    return LanguagePlugin(spec, extractor, spec_fingerprint(spec), hooks)
+    return LanguagePlugin(spec, extractor, spec_fingerprint(spec), _adjuster(spec))
+
+
+def _adjuster(spec: LanguageSpec) -> SymbolAdjuster | None:
+    if not spec.hooks or spec.adjuster is None:
+        return None
+    return spec.adjuster(spec.manifest.language, spec.hooks)
 
 
 def spec_fingerprint(spec: LanguageSpec) -> str:
@@ -117,17 +151,15 @@ def spec_fingerprint(spec: LanguageSpec) -> str:
     return digest.hexdigest()[:16]
 
 
-def with_hooks(plugin: LanguagePlugin, hooks: tuple[HookSpec, ...]) -> LanguagePlugin:
+def with_hooks(
+    plugin: LanguagePlugin, hooks: tuple[SymbolHook, ...], adjuster: AdjusterFactory
+) -> LanguagePlugin:
     """`plugin` with another set of hooks: the grammar and the compiled query are reused."""
     hooks = tuple(h for h in hooks if h.applies_to(plugin.name))
     if hooks == plugin.spec.hooks:
         return plugin
-    spec = replace(plugin.spec, hooks=hooks)
-    return LanguagePlugin(spec, plugin.extractor, spec_fingerprint(spec), HookChain(plugin.name, hooks))
-
-
-def load_language_plugin(manifest: Manifest) -> LanguagePlugin:
-    return build_language_plugin(read_language_spec(manifest))
+    spec = replace(plugin.spec, hooks=hooks, adjuster=adjuster)
+    return LanguagePlugin(spec, plugin.extractor, spec_fingerprint(spec), _adjuster(spec))
 
 
 def precedence(priority: int, origin: str, name: str) -> tuple[int, int, str]:
@@ -217,28 +249,3 @@ def import_from_lib(module_name: str, lib: str) -> ModuleType | None:
         del sys.modules[full_name]
         raise
     return module
-
-
-def plugin_folders(roots: Iterable[Path]) -> list[Path]:
-    folders: list[Path] = []
-    for root in roots:
-        if root.is_dir():
-            folders.extend(sorted(p for p in root.iterdir() if (p / MANIFEST_NAME).is_file()))
-    return folders
-
-
-def load_languages(roots: Iterable[Path]) -> tuple[LanguageRegistry, dict[str, PluginError]]:
-    """Every language plugin under `roots`; the ones that fail are returned with their error."""
-    loaded: list[LanguagePlugin] = []
-    failed: dict[str, PluginError] = {}
-    bundled = bundled_plugins_dir().resolve()
-    for folder in plugin_folders(roots):
-        try:
-            manifest = load_manifest(folder)
-            if manifest.type == "language":
-                spec = read_language_spec(manifest)
-                origin = "bundled" if folder.parent.resolve() == bundled else "mounted"
-                loaded.append(build_language_plugin(replace(spec, origin=origin)))
-        except PluginError as e:
-            failed[folder.name] = e
-    return LanguageRegistry(loaded), failed

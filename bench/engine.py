@@ -5,11 +5,16 @@ One run measures, on warm caches:
   index   `appliance index` into a fresh data dir: wall time, files/s, MB/s, the peak RSS of the
           whole process tree (writer + pool workers, sampled from /proc), CPU split between the
           writer process and the workers, and the index size on disk against the corpus size;
-  search  median and p95 latency per query, in process (`Searcher.search`) and through the CLI
-          (`appliance search --json`, Python start-up included), against `rg` with equivalent
-          flags, and whether the set of (path, line) matches equals ripgrep's;
+  search  the first page (50 matches, counting within the default budget) in process, warm (one
+          Searcher) and cold (a new Searcher, the page cache dropped where permitted); the exact
+          count in process and through `appliance search --count` (Python start-up included),
+          in turn with `rg --count` with equivalent flags; whether the counts, and for all but the
+          common literals the set of (path, line) matches, equal ripgrep's;
   symbol  `Lookup.symbols` in process and `appliance symbol --json`, with an `rg -w` count and
           time for information (a word match is not a definition, so these are not compared).
+
+With `--baseline DIR` (a checkout of the earlier engine), that engine indexes the same corpus in
+the same run, and its counts are timed beside these.
 
 Run `python bench/corpus.py` first. See bench/README.md for what each figure means.
 """
@@ -42,6 +47,7 @@ APPLIANCE = str(VENV_BIN / "appliance") if (VENV_BIN / "appliance").exists() els
 REPO_NAME = "linux"
 MAX_FILE_SIZE = 1 << 20  # the walker's default, and rg --max-filesize 1M
 BIG_BUDGET = 600.0  # seconds: every query runs to completion, so counts are comparable with rg's
+PAGE = 50  # the first page an agent asks for
 
 # ripgrep as the appliance walks: .gitignore/.ignore honoured outside a git repo too, but none of the
 # ignore files *above* the corpus (this repository's .gitignore ignores bench/.corpus/) and no global
@@ -93,6 +99,10 @@ class Timings:
     wall: list[float]
     cpu: list[float]  # CPU seconds of this process, or of the subprocesses waited for (all threads)
 
+    def add(self, other: Timings) -> None:
+        self.wall += other.wall
+        self.cpu += other.cpu
+
 
 def summarize(t: Timings) -> dict[str, Any]:
     """Median and p95 (nearest rank) of the wall times in milliseconds, and the median CPU time.
@@ -129,9 +139,9 @@ def timed(fn: Callable[[], Any], reps: int, warmup: int = 1) -> tuple[Timings, A
     return t, result
 
 
-def run(cmd: list[str], cwd: Path | None = None) -> bytes:
+def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> bytes:
     return subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                          stdin=subprocess.DEVNULL, check=False).stdout
+                          stdin=subprocess.DEVNULL, check=False, env=env).stdout
 
 
 # --- the corpus ---------------------------------------------------------------------------------
@@ -255,20 +265,26 @@ def lmdb_breakdown(data_dir: Path) -> dict[str, Any]:
     # pages below the high-water mark that no database holds: LMDB's free list (old versions of
     # posting lists rewritten by later batches) and its own bookkeeping
     out["_free_bytes"] = used - sum(v["bytes"] for k, v in out.items() if not k.startswith("_"))
+    out["free_ratio"] = round(out["_free_bytes"] / used, 4) if used else 0.0
     return out
 
 
-def index_corpus(root: Path, data_dir: Path, workers: int | None) -> dict[str, Any]:
+def index_corpus(
+    root: Path, data_dir: Path, workers: int | None, engine: Path | None = None
+) -> dict[str, Any]:
+    """Index `root` into an empty `data_dir`, with this checkout's engine or the one in `engine`."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
-    cmd = [APPLIANCE, "index", f"{root}={REPO_NAME}", "--data", str(data_dir), "--json"]
+    prefix = [sys.executable, "-m", "appliance"] if engine else [APPLIANCE]
+    cmd = [*prefix, "index", f"{root}={REPO_NAME}", "--data", str(data_dir), "--json"]
     if workers:
         cmd += ["--workers", str(workers)]
     log(f"indexing: {' '.join(cmd)}")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_before = system_busy_seconds()
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    env = {**os.environ, "PYTHONPATH": str(engine)} if engine else None
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
     sampler = TreeSampler(proc.pid)
     sampler.start()
     out, _ = proc.communicate()
@@ -334,18 +350,28 @@ def parse_rg_counts(out: bytes) -> tuple[int, int]:
 
 
 def index_matches(searcher: Any, query: Query) -> set[tuple[str, int]]:
-    """Every (path, line) the index finds, page by page."""
+    """Every (path, line) the index finds, page by page, each page counted to the end."""
     from appliance.index.search import MAX_LIMIT, SearchQuery
 
     found: set[tuple[str, int]] = set()
     offset = 0
     while True:
         result = searcher.search(SearchQuery(query.pattern, regex=query.regex, limit=MAX_LIMIT, offset=offset,
-                                             budget_seconds=BIG_BUDGET))
+                                             budget_seconds=BIG_BUDGET, count_seconds=BIG_BUDGET))
         found.update((m.path, m.line) for m in result.matches)
         offset += MAX_LIMIT
         if offset >= result.total:
             return found
+
+
+def drop_page_cache() -> bool:
+    """Empty the kernel's page cache (root only, and only where the machine permits it)."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
 
 
 def explain(root: Path, path: str) -> str:
@@ -404,49 +430,60 @@ def cli_search_cmd(query: Query, data_dir: Path, limit: int) -> list[str]:
 def bench_search(
     query: Query, root: Path, data_dir: Path, store: Any, args: argparse.Namespace
 ) -> dict[str, Any]:
-    from appliance.index.search import MAX_LIMIT, Searcher, SearchQuery
+    """The issue's two questions: the first page (50 matches, counting within the default budget),
+    warm and cold; and the exact count, in process and through the CLI, against `rg --count`."""
+    from appliance.index.search import Searcher, SearchQuery
 
     common = query.cls == "common"
-    # a common literal asks for the first page and the total; the others for every match (as rg)
-    limit = 100 if common else MAX_LIMIT
-    sq = SearchQuery(query.pattern, regex=query.regex, limit=limit, budget_seconds=BIG_BUDGET)
-    reps = args.slow_reps if common else args.reps
+    out: dict[str, Any] = {"class": query.cls, "pattern": query.pattern, "regex": query.regex}
+    page = SearchQuery(query.pattern, regex=query.regex, limit=PAGE)
     searcher = Searcher(store)
-    out: dict[str, Any] = {"class": query.cls, "pattern": query.pattern, "regex": query.regex, "limit": limit}
+    times, result = timed(lambda: searcher.search(page), args.reps)
+    out["page_warm"] = summarize(times)
+    out.update(page_total=result.total, page_complete=result.complete, candidates=result.candidates,
+               plan=result.plan[:300])
+    cold = Timings([], [])
+    dropped = True
+    for _ in range(args.cold_reps):  # a new Searcher (no content cache) and, where permitted, no page cache
+        dropped = drop_page_cache() and dropped
+        cold.add(timed(lambda: Searcher(store).search(page), 1, warmup=0)[0])
+    out["page_cold"] = summarize(cold)
+    out["page_cold_dropped_page_cache"] = dropped
+    run([*RG, "-c", "-F", "-e", "zq-no-such-string-qz", "."], cwd=root)  # the tree warm again for rg
 
-    times, result = timed(lambda: searcher.search(sq), reps)
-    out["api"] = summarize(times)
-    out.update(total=result.total, files=result.files, candidates=result.candidates,
-               complete=result.complete, plan=result.plan[:300])
-    # What an agent's first page costs: 100 matches, no counting past them (count_all=False).
-    page = SearchQuery(query.pattern, regex=query.regex, limit=100, count_all=False,
-                       budget_seconds=BIG_BUDGET)
-    times, _ = timed(lambda: searcher.search(page), args.reps)
-    out["api_page100"] = summarize(times)
-    if not common:  # a fresh content cache each time: every candidate decompressed again
-        times, _ = timed(lambda: Searcher(store).search(sq), reps)
-        out["api_fresh_cache"] = summarize(times)
-    cli = cli_search_cmd(query, data_dir, limit)
-    times, _ = timed(lambda: run(cli), args.slow_reps if common else args.cli_reps)
-    out["cli"] = summarize(times)
-    out["cli_command"] = cli
+    exact = SearchQuery(query.pattern, regex=query.regex, limit=0, budget_seconds=BIG_BUDGET)
+    reps = args.slow_reps if common else args.reps
+    times, counted = timed(lambda: Searcher(store).search(exact), reps)
+    out["count_api"] = summarize(times)
+    out.update(total=counted.total, files=counted.files, complete=counted.complete)
+    cli = [APPLIANCE, "search", "--data", str(data_dir), "--count", "--json", "--budget", str(BIG_BUDGET),
+           *(["--regex"] if query.regex else []), "--", query.pattern]
+    rg_cmd = rg_search_cmd(query, count=True)
+    cli_times, rg_times = Timings([], []), Timings([], [])
+    rg_out = run(rg_cmd, cwd=root)
+    for _ in range(args.slow_reps if common else args.cli_reps):  # side by side, in turn
+        cli_times.add(timed(lambda: run(cli), 1, warmup=0)[0])
+        once, rg_out = timed(lambda: run(rg_cmd, cwd=root), 1, warmup=0)
+        rg_times.add(once)
+    out["count_cli"], out["count_cli_command"] = summarize(cli_times), cli
+    out["rg_count"], out["rg_command"] = summarize(rg_times), rg_cmd
+    out["ratio_rg_over_count_cli"] = round(out["rg_count"]["median_ms"] / out["count_cli"]["median_ms"], 2)
+    out["ratio_rg_over_page_warm"] = round(out["rg_count"]["median_ms"] / out["page_warm"]["median_ms"], 1)
+    if args.baseline:
+        v1 = [sys.executable, "-m", "appliance", *cli[1:]]
+        v1[v1.index("--data") + 1] = str(args.baseline_data)
+        times, _ = timed(lambda: run(v1, env={**os.environ, "PYTHONPATH": str(args.baseline)}),
+                         args.slow_reps if common else args.cli_reps)
+        out["v1_count_cli"] = summarize(times)
 
-    rg_cmd = rg_search_cmd(query, count=common)
-    times, rg_out = timed(lambda: run(rg_cmd, cwd=root), args.rg_reps)
-    out["rg"] = summarize(times)
-    out["rg_command"] = rg_cmd
-    out["ratio_rg_over_api"] = round(out["rg"]["median_ms"] / out["api"]["median_ms"], 1)
-    out["ratio_rg_over_api_cpu"] = round(out["rg"]["cpu_median_ms"] / out["api"]["cpu_median_ms"], 1)
-    out["ratio_rg_over_cli"] = round(out["rg"]["median_ms"] / out["cli"]["median_ms"], 2)
-
-    if common:
-        lines, files = parse_rg_counts(rg_out)
-        out["equality"] = {
-            "equal": (lines, files) == (result.total, result.files), "mode": "counts",
-            "index_lines": result.total, "rg_lines": lines, "index_files": result.files, "rg_files": files,
-        }
-    else:
-        out["equality"] = {"mode": "full", **compare(root, index_matches(searcher, query), parse_rg(rg_out))}
+    lines, files = parse_rg_counts(rg_out)
+    out["equality"] = {
+        "equal": (lines, files) == (counted.total, counted.files), "mode": "counts",
+        "index_lines": counted.total, "rg_lines": lines, "index_files": counted.files, "rg_files": files,
+    }
+    if not common and out["equality"]["equal"]:
+        full = run(rg_search_cmd(query), cwd=root)
+        out["equality"] = {"mode": "full", **compare(root, index_matches(searcher, query), parse_rg(full))}
     return out
 
 
@@ -496,10 +533,12 @@ def machine() -> dict[str, Any]:
 
 
 def print_table(report: dict[str, Any]) -> None:
-    ix = report.get("index")
-    if ix:
+    for label, key in (("index", "index"), ("v1", "baseline_index")):
+        ix = report.get(key)
+        if not ix:
+            continue
         s = ix["summary"]
-        print(f"index  {s['indexed']} files, {s['bytes'] / 1e6:.0f} MB in {ix['wall_seconds']:.1f}s: "
+        print(f"{label:<6} {s['indexed']} files, {s['bytes'] / 1e6:.0f} MB in {ix['wall_seconds']:.1f}s: "
               f"{ix['files_per_second']:.0f} files/s, {ix['mb_per_second']:.2f} MB/s")
         print(f"       peak tree RSS {ix['peak_tree_rss_bytes'] / 2**20:.0f} MiB "
               f"(anon {ix['peak_tree_rss_anon_bytes'] / 2**20:.0f} MiB, "
@@ -508,22 +547,29 @@ def print_table(report: dict[str, Any]) -> None:
               f"others {ix['cpu_seconds_others']}")
     size = report["index_size"]
     print(f"size   index {size['allocated_bytes'] / 2**20:.0f} MiB on disk = {size['ratio_to_indexed']:.2f}x "
-          f"the indexed bytes, {size['ratio_to_tree']:.2f}x the whole tree")
+          f"the indexed bytes, {size['ratio_to_tree']:.2f}x the whole tree; free pages "
+          f"{size['lmdb'].get('free_ratio', 0):.1%}")
+    if "baseline_index_size" in report:
+        print(f"       v1: {report['baseline_index_size']['allocated_bytes'] / 2**20:.0f} MiB")
     print(f"cli    `appliance repos` {report['cli_floor']['median_ms']:.0f} ms, "
           f"`appliance --version` {report['cli_version']['median_ms']:.0f} ms (medians)")
-    print(f"{'class':<10} {'query':<38} {'api med':>9} {'p95':>8} {'cli med':>8} {'rg med':>8} "
-          f"{'rg/api':>7} {'cpu':>6} {'lines':>8}  equal")
+    print(f"{'class':<10} {'query':<36} {'page warm':>9} {'cold':>7} {'count api':>9} {'count cli':>9} "
+          f"{'rg -c':>7} {'rg/cli':>6} {'v1 cli':>7} {'lines':>8}  equal")
     for q in report["queries"]:
-        rg = q.get("rg") or q.get("rg_w")
+        if q["class"] == "symbol":
+            print(f"{'symbol':<10} {q['pattern'][:36]:<36} {q['api']['median_ms']:>9.3f} {'':>17} "
+                  f"{q['cli']['median_ms']:>9.0f} {q['rg_w']['median_ms']:>7.0f} {'':>14} {q['total']:>8}")
+            continue
         eq = q.get("equality", {})
-        mark = "yes" if eq.get("equal") else "-" if not eq else "NO"
+        mark = "yes" if eq.get("equal") else "NO"
         if eq and not eq["equal"] and eq["mode"] == "full":
             mark += f" (+{eq['only_index']} -{eq['only_rg']})"
-        api = q["api"]
-        print(f"{q['class']:<10} {q['pattern'][:38]:<38} {api['median_ms']:>9.2f} {api['p95_ms']:>8.2f} "
-              f"{q['cli']['median_ms']:>8.0f} {rg['median_ms']:>8.0f} {q['ratio_rg_over_api']:>7} "
-              f"{q.get('ratio_rg_over_api_cpu', '-'):>6} "
-              f"{q.get('total', ''):>8}  {mark}")
+        v1 = q.get("v1_count_cli", {}).get("median_ms")
+        print(f"{q['class']:<10} {q['pattern'][:36]:<36} {q['page_warm']['median_ms']:>9.2f} "
+              f"{q['page_cold']['median_ms']:>7.1f} {q['count_api']['median_ms']:>9.1f} "
+              f"{q['count_cli']['median_ms']:>9.0f} {q['rg_count']['median_ms']:>7.0f} "
+              f"{q['ratio_rg_over_count_cli']:>6} {v1 if v1 is None else round(v1):>7} "
+              f"{q['total']:>8}  {mark} ({eq.get('mode')})")
 
 
 def main() -> int:
@@ -542,6 +588,13 @@ def main() -> int:
     parser.add_argument("--rg-reps", type=int, default=10, help="timed ripgrep repetitions (default 10)")
     parser.add_argument("--slow-reps", type=int, default=3,
                         help="repetitions for the common literals, every way (default 3)")
+    parser.add_argument("--cold-reps", type=int, default=5,
+                        help="first pages with a new Searcher after dropping the page cache (default 5)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout of the engine to compare with (`git worktree add ../v1 7ac07cd`): "
+                        "it indexes the same corpus into --baseline-data; its counts are timed beside ours")
+    parser.add_argument("--baseline-data", type=Path, default=None,
+                        help="the baseline's data dir (default bench/.corpus/index-CORPUS-baseline)")
     parser.add_argument("--only", default="", help="comma-separated query classes to run (default: all)")
     parser.add_argument("--out", type=Path, default=None,
                         help="where to write the JSON figures (default bench/results/engine-CORPUS.json)")
@@ -556,6 +609,9 @@ def main() -> int:
     name = args.corpus if args.corpus in CORPORA else root.name
     out_path = args.out or BENCH / "results" / f"engine-{name}.json"
     data_dir = (args.data or BENCH / ".corpus" / f"index-{name}").resolve()
+    if args.baseline:
+        args.baseline = args.baseline.resolve()
+        args.baseline_data = (args.baseline_data or BENCH / ".corpus" / f"index-{name}-baseline").resolve()
 
     report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "corpus": name, "root": str(root),
@@ -576,6 +632,12 @@ def main() -> int:
         "tree": tree_stats(root),
         "rg_files": {"files": len(visible), "bytes": sum((root / p).stat().st_size for p in visible)},
     }
+    if args.baseline and not args.reuse_index:  # the same machine, the same hour, one after the other
+        report["baseline_index"] = index_corpus(root, args.baseline_data, args.workers, args.baseline)
+        head = run(["git", "-C", str(args.baseline), "rev-parse", "HEAD"]).decode().strip()
+        report["baseline_index"]["git_head"] = head
+        report["baseline_index_size"] = du(args.baseline_data)
+        log(f"baseline indexed in {report['baseline_index']['wall_seconds']}s")
     if not args.reuse_index:
         report["index"] = index_corpus(root, data_dir, args.workers)
         report["index"].update(git_head=report["git_head"], engine_dirty=report["engine_dirty"])

@@ -119,10 +119,10 @@ def run_search(args: argparse.Namespace) -> int:
         for offset, text in enumerate(match.after):
             print(f"{match.repo}/{match.path}-{match.line + 1 + offset}-{text}")
     shown = len(result.matches)
-    if not args.json and result.total > shown + query.offset:
-        print(f"... {result.total - shown - query.offset} more (use --offset/--limit)", file=sys.stderr)
-    if not result.complete:
-        print("note: the time budget ran out; results and counts may be incomplete", file=sys.stderr)
+    more = result.total - shown - query.offset
+    if not args.json and (more > 0 or not result.complete):
+        at_least = "" if result.complete else "at least "
+        print(f"... {at_least}{more} more (use --offset/--limit; --count counts them all)", file=sys.stderr)
     return 0 if result.total else 1
 
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import zlib
 from dataclasses import dataclass, field
 
+from appliance.index import content, records
 from appliance.index.languages import LanguageRegistry, LanguageSpec
-from appliance.index.records import pack, pack_file_symbols
-from appliance.index.symbols import ParseBudgetExceeded
+from appliance.index.symbols import ParseBudgetExceeded, Symbol
 from appliance.index.trigrams import file_trigrams
-
-COMPRESSION_LEVEL = 1  # fast to write; decompression speed barely depends on the level
 
 
 @dataclass
@@ -29,11 +26,13 @@ class Extracted:
     skip: str = ""  # reason the file is not indexed ("binary", "too_large", "unreadable", "vanished")
     language: str = ""
     fingerprint: str = ""
-    content: bytes = b""  # zlib-compressed
+    content: bytes = b""  # a zstd frame
     trigrams: bytes = b""  # sorted unique uint32 trigram codes
-    definitions: list[tuple[bytes, bytes]] = field(default_factory=list)  # (key, record), sorted
-    references: list[tuple[bytes, bytes]] = field(default_factory=list)
-    outline: bytes = b""  # the file's records for `filesyms` (see records.pack_file_symbols)
+    symbols: int = 0
+    definitions: bytes = b""  # the stored blobs (records.encode)
+    references: bytes = b""
+    definition_names: list[bytes] = field(default_factory=list)  # distinct name keys, sorted
+    reference_names: list[bytes] = field(default_factory=list)
     note: str = ""  # indexed, but with a caveat ("parse_budget", "parse_error")
 
 
@@ -86,8 +85,9 @@ def extract(root: str, path: str, fid: int, max_size: int) -> Extracted:
     if result.skip:
         return result
 
-    result.content = zlib.compress(data, COMPRESSION_LEVEL)
+    result.content = content.compress(data)
     result.trigrams = file_trigrams(data).tobytes()
+    symbols: list[Symbol] = []
     plugin = _registry.for_path(path) if _registry is not None else None
     if plugin is not None:
         result.language = plugin.name
@@ -100,13 +100,12 @@ def extract(root: str, path: str, fid: int, max_size: int) -> Extracted:
             result.note = "parse_error"
         else:
             symbols = plugin.adjust_symbols(path, symbols, data)  # plugins' hooks, contained: never raises
-            lines = data.split(b"\n") if symbols else []
-            packed = [(s.is_definition, pack(fid, s, lines[s.line - 1])) for s in symbols]
-            result.definitions = sorted(kr for is_def, kr in packed if is_def)
-            result.references = sorted(kr for is_def, kr in packed if not is_def)
-    result.outline = pack_file_symbols(
-        [(True, r) for _, r in result.definitions] + [(False, r) for _, r in result.references]
-    )
+    definitions = [s for s in symbols if s.is_definition]
+    references = [s for s in symbols if not s.is_definition]
+    result.symbols = len(symbols)
+    result.definitions, result.references = records.encode(definitions), records.encode(references)
+    result.definition_names = sorted({records.name_key(s.name) for s in definitions})
+    result.reference_names = sorted({records.name_key(s.name) for s in references})
     return result
 
 

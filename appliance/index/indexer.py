@@ -42,6 +42,8 @@ BATCH_FILES = 20_000  # files per write transaction
 # it touches, which grow far slower than the batch, so large batches cost less in all.
 BATCH_BYTES = 64 << 20
 POOL_THRESHOLD = 128  # fewer changed files than this are extracted in process
+# A batch at least this large gets a postings segment of its own; smaller ones join the tail.
+BULK_FILES, BULK_BYTES = 500, 16 << 20
 
 Progress = Callable[[int, int, int, int], None]  # files done, files total, bytes done, bytes total
 
@@ -249,7 +251,8 @@ class Indexer:
 
     def _write(self, name: str, files: list[ex.Extracted], deleted: list[str]) -> BatchStats:
         started = time.monotonic()
-        stats = self.writer.apply(name, files, deleted)
+        bulk = len(files) >= BULK_FILES or sum(f.size for f in files) >= BULK_BYTES
+        stats = self.writer.apply(name, files, deleted, bulk)
         self.metrics.index_batch_duration.observe(time.monotonic() - started)
         self.metrics.index_last_success.set(time.time())
         self.metrics.index_bytes.inc(stats.bytes)

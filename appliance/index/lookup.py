@@ -7,23 +7,34 @@ path outside a repository (`..`, absolute, a symbolic link) cannot be reached at
 from __future__ import annotations
 
 import posixpath
+import threading
 import time
 import zlib
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import lmdb
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from appliance.errors import NotFoundError, UsageError
-from appliance.index.records import Record, name_key, unpack, unpack_file_symbols
+from appliance.index import postings
+from appliance.index.content import ContentCache
+from appliance.index.records import DEFINITIONS, REFERENCES, blob_key, decode_rows, name_key
+from appliance.index.records import FIELDS as SYMBOL_FIELDS
 from appliance.index.store import FID, FileMeta, RepoInfo, Store, path_key
+from appliance.index.symbols import Symbol
 from appliance.metrics import METRICS, Metrics
 
 MAX_SCAN = 200_000  # names looked at by a prefix or fuzzy lookup
 MAX_HITS = 50_000  # records collected (and ranked) by one lookup
 MAX_FUZZY_CANDIDATES = 200
 MAX_READ_LINES = 5000
+MAX_SIGNATURE = 200  # bytes of a definition's line shown
+# Once a page is full, how long a lookup goes on collecting hits to count them (and rank the
+# page among them); past it the total is a lower bound and `complete` is False.
+LOOKUP_SECONDS = 0.02
 
 # Rank of a match: lower is better.
 EXACT, EXACT_IGNORING_CASE, SAME_WORDS, PREFIX, FUZZY = range(5)
@@ -128,45 +139,52 @@ def safe_path(path: str) -> str:
 
 
 class Lookup:
-    def __init__(self, store: Store, metrics: Metrics = METRICS) -> None:
+    def __init__(self, store: Store, metrics: Metrics = METRICS, cache: ContentCache | None = None) -> None:
         self.store = store
         self.metrics = metrics
+        self.cache = cache or ContentCache(metrics=metrics)  # signatures are lines of the content
+        self.blobs = SymbolBlobs()
 
     def symbols(self, query: SymbolQuery, references: bool = False) -> SymbolResult:
         kind = "refs" if references else "symbol"
         started = time.monotonic()
         check_name(query.name)
         key = name_key(query.name)
-        db = self.store.dbs["refs" if references else "defs"]
+        role = REFERENCES if references else DEFINITIONS
         ranked: list[SymbolHit] = []
-        metas: dict[int, FileMeta | None] = {}
+        complete = True
+        wanted = query.offset + query.limit
+        db_name = "refs" if references else "defs"
         with self.store.read() as txn:
-            cursor = txn.cursor(db=db)
+            segment_ids = postings.segments(txn, self.store)
             keys: list[tuple[bytes, int]] = [(key, SAME_WORDS)]
             if query.prefix or query.fuzzy:
-                keys += [(k, PREFIX) for k in _keys_with_prefix(cursor, key) if k != key]
+                with_prefix = postings.names_with_prefix(txn, self.store, segment_ids, db_name, key, MAX_SCAN)
+                keys += [(k, PREFIX) for k in with_prefix if k != key]
             if query.fuzzy:
                 seen = {k for k, _ in keys}
-                keys += [(k, FUZZY) for k in _similar_keys(cursor, key) if k not in seen]
+                pool = postings.names_with_prefix(txn, self.store, segment_ids, db_name, key[:1], MAX_SCAN)
+                keys += [(k, FUZZY) for k in _similar_keys(pool, key) if k not in seen]
+            deadline = started + LOOKUP_SECONDS
             for k, base_rank in keys:
-                if len(ranked) >= MAX_HITS or not cursor.set_key(k):
-                    continue
-                for value in cursor.iternext_dup():
-                    if len(ranked) >= MAX_HITS:  # keys come best tier first: what is cut ranks lowest
+                for fid in postings.posting(txn, self.store, segment_ids, db_name, k):
+                    # Keys come best tier first: what a cut leaves out ranks lowest.
+                    if len(ranked) >= MAX_HITS or (len(ranked) >= wanted and time.monotonic() > deadline):
+                        complete = False
                         break
-                    record = unpack(value, not references)
-                    if query.kinds and record.kind not in query.kinds:
-                        continue
-                    if record.fid not in metas:
-                        metas[record.fid] = self.store.file_meta(txn, record.fid)
-                    meta = metas[record.fid]
+                    meta = self.store.file_meta(txn, fid)
                     if meta is None or not _in_scope(meta, query):
                         continue
-                    ranked.append(_hit(record, meta, _rank(record.name, query.name, base_rank)))
-        ranked.sort(key=lambda h: (h.rank, h.repo, h.path, h.line))
-        result = SymbolResult(
-            ranked[query.offset : query.offset + query.limit], len(ranked), complete=len(ranked) < MAX_HITS
-        )
+                    for symbol in self.blobs.named(txn, self.store, fid, role, k):
+                        if not query.kinds or symbol.kind in query.kinds:
+                            ranked.append(_hit(symbol, meta, _rank(symbol.name, query.name, base_rank)))
+                if not complete:
+                    break
+            ranked.sort(key=lambda h: (h.rank, h.repo, h.path, h.line))
+            page = ranked[query.offset : wanted]
+            if not references:
+                page = [self._signed(txn, hit) for hit in page]
+        result = SymbolResult(page, len(ranked), complete=complete)
         self._observe(kind, started, len(result.hits))
         return result
 
@@ -174,16 +192,18 @@ class Lookup:
         started = time.monotonic()
         with self.store.read() as txn:
             fid, meta = self._file(txn, repo, path)
-            blob = txn.get(FID.pack(fid), db=self.store.dbs["filesyms"])
-            entries = unpack_file_symbols(blob) if blob else []
-        definitions = sorted(
-            (unpack(r) for is_def, r in entries if is_def), key=lambda r: (r.line, -r.end_line, r.column)
-        )
+            definitions = sorted(
+                self.blobs.symbols(txn, self.store, fid, DEFINITIONS),
+                key=lambda s: (s.line, -s.end_line, s.column),
+            )
+            lines = self._lines(txn, fid) if definitions else []
         roots: list[OutlineNode] = []
         stack: list[OutlineNode] = []
-        for record in definitions:
-            node = OutlineNode(record.name, record.kind, record.line, record.end_line, record.signature)
-            while stack and not (stack[-1].line <= record.line and record.end_line <= stack[-1].end_line):
+        for symbol in definitions:
+            node = OutlineNode(
+                symbol.name, symbol.kind, symbol.line, symbol.end_line, _signature(lines, symbol.line)
+            )
+            while stack and not (stack[-1].line <= symbol.line and symbol.end_line <= stack[-1].end_line):
                 stack.pop()
             (stack[-1].children if stack else roots).append(node)
             stack.append(node)
@@ -196,8 +216,8 @@ class Lookup:
             raise UsageError(f"invalid line range {start}-{end}: lines count from 1 and end >= start")
         with self.store.read() as txn:
             fid, meta = self._file(txn, repo, path)
-            stored = txn.get(FID.pack(fid), db=self.store.dbs["content"])
-        lines = zlib.decompress(stored).decode("utf-8", "replace").split("\n") if stored else []
+            data = self.cache.get(txn, self.store, fid)
+        lines = data.decode("utf-8", "replace").split("\n") if data else []
         if lines and lines[-1] == "":
             lines.pop()
         last = min(end if end is not None else len(lines), len(lines), start + MAX_READ_LINES - 1)
@@ -210,6 +230,15 @@ class Lookup:
     def repos(self) -> dict[str, RepoInfo]:
         with self.store.read() as txn:
             return self.store.repos(txn)
+
+    def _signed(self, txn: lmdb.Transaction, hit: SymbolHit) -> SymbolHit:
+        with_path = self.store.fid_of(txn, hit.repo, hit.path)
+        lines = self._lines(txn, with_path) if with_path is not None else []
+        return replace(hit, signature=_signature(lines, hit.line))
+
+    def _lines(self, txn: lmdb.Transaction, fid: int) -> list[bytes]:
+        data = self.cache.get(txn, self.store, fid)
+        return data.split(b"\n") if data else []
 
     def _file(self, txn: lmdb.Transaction, repo: str, path: str) -> tuple[int, FileMeta]:
         clean = safe_path(path)
@@ -229,6 +258,65 @@ class Lookup:
         self.metrics.search_duration.labels(kind).observe(time.monotonic() - started)
 
 
+class SymbolBlobs:
+    """Files' stored symbols, decoded and grouped by name key, the most recently used kept
+    (thread-safe). Keyed by a checksum of the stored bytes, like the content cache: a changed
+    file is a new entry."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple[int, bytes, int], _Decoded] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def _decoded(self, txn: lmdb.Transaction, store: Store, fid: int, role: bytes) -> _Decoded | None:
+        stored = txn.get(blob_key(FID.pack(fid), role), db=store.dbs["symbols"])
+        if stored is None:
+            return None
+        key = (fid, role, zlib.crc32(stored))
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+                return entry
+        entry = _Decoded(*decode_rows(stored), role == DEFINITIONS)
+        with self.lock:
+            self.entries[key] = entry
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+        return entry
+
+    def symbols(self, txn: lmdb.Transaction, store: Store, fid: int, role: bytes) -> list[Symbol]:
+        entry = self._decoded(txn, store, fid, role)
+        return [entry.symbol(row) for row in entry.rows] if entry else []
+
+    def named(self, txn: lmdb.Transaction, store: Store, fid: int, role: bytes, key: bytes) -> list[Symbol]:
+        """The file's symbols whose name key is `key`."""
+        entry = self._decoded(txn, store, fid, role)
+        return [entry.symbol(row) for row in entry.by_name.get(key, ())] if entry else []
+
+
+class _Decoded:
+    def __init__(self, fields: list[str], rows: list[list[Any]], is_definition: bool) -> None:
+        self.fields = [(i, f) for i, f in enumerate(fields) if f in SYMBOL_FIELDS]
+        self.rows = rows
+        self.is_definition = is_definition
+        at = fields.index("name")
+        self.by_name: dict[bytes, list[list[Any]]] = {}
+        for row in rows:
+            self.by_name.setdefault(name_key(row[at]), []).append(row)
+
+    def symbol(self, row: list[Any]) -> Symbol:
+        return Symbol(is_definition=self.is_definition, **{f: row[i] for i, f in self.fields})
+
+
+def _signature(lines: list[bytes], line: int) -> str:
+    """A definition's line, stripped and clipped: what an agent reads to recognise it."""
+    if not 1 <= line <= len(lines):
+        return ""
+    text = lines[line - 1].strip().replace(b"\0", b"")
+    return text[:MAX_SIGNATURE].decode("utf-8", "ignore")
+
+
 def split_repo_path(spec: str) -> tuple[str, str]:
     """`REPO/PATH` → (repo, path)."""
     repo, sep, path = spec.partition("/")
@@ -237,19 +325,9 @@ def split_repo_path(spec: str) -> tuple[str, str]:
     return repo, path
 
 
-def _keys_with_prefix(cursor: lmdb.Cursor, prefix: bytes) -> list[bytes]:
-    keys: list[bytes] = []
-    if cursor.set_range(prefix):
-        for key in cursor.iternext_nodup(values=False):
-            if not key.startswith(prefix) or len(keys) >= MAX_SCAN:
-                break
-            keys.append(key)
-    return keys
-
-
-def _similar_keys(cursor: lmdb.Cursor, key: bytes) -> list[bytes]:
-    """Names within a small edit distance that share the first character (typos rarely hit it)."""
-    pool = _keys_with_prefix(cursor, key[:1])
+def _similar_keys(pool: list[bytes], key: bytes) -> list[bytes]:
+    """Names of `pool` (those sharing the first character: typos rarely hit it) within a small
+    edit distance of `key`."""
     if not pool:
         return []
     query = key.decode("utf-8", "replace")
@@ -275,17 +353,17 @@ def _in_scope(meta: FileMeta, query: SymbolQuery) -> bool:
     )
 
 
-def _hit(record: Record, meta: FileMeta, rank: int) -> SymbolHit:
+def _hit(symbol: Symbol, meta: FileMeta, rank: int) -> SymbolHit:
     return SymbolHit(
         meta.repo,
         meta.path,
-        record.line,
-        record.column,
-        record.end_line,
-        record.name,
-        record.kind,
-        record.container,
+        symbol.line,
+        symbol.column,
+        symbol.end_line,
+        symbol.name,
+        symbol.kind,
+        symbol.container,
         meta.language,
-        record.signature,
+        "",
         rank,
     )

@@ -1,23 +1,27 @@
-"""How a symbol is stored: one small record per definition or reference.
+"""How symbols are stored: one copy of each, in its file's record; names point at files.
 
-A record is a dupsort value under its name key in `defs` or `refs` (LMDB sorts duplicates by
-bytes, so a name's records come ordered by file id and line). The same records, prefixed by
-role, form each file's `filesyms` blob: the file's outline, and the list to delete on change.
+`symbols` holds two blobs per file, its definitions (key: file id + b"d") and its references
+(file id + b"r"), each a zstd-compressed JSON document: the field names once, then one row of
+values per symbol. Naming the fields keeps the format open to fields a plugin adds to `Symbol`.
+`defs` and `refs` are posting lists from a name key to the files holding such a symbol
+(`postings.py`), so a lookup reads the few files that matter. A definition's signature is its
+line, read from the content when asked for.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
-from dataclasses import dataclass
+import dataclasses
+import json
+from collections.abc import Iterable
+from typing import Any
 
+from appliance.index import content
 from appliance.index.symbols import Symbol
 
-HEAD = struct.Struct(">IIIII")  # file id, line, column, end line, end column
-ENTRY = struct.Struct(">cH")  # role (b"d" or b"r"), record length
 MAX_KEY = 400  # LMDB keys must stay under 511 bytes
-MAX_FIELD = 100  # name and container, in bytes (dupsort values are bounded like keys)
-MAX_SIGNATURE = 200
+DEFINITIONS, REFERENCES = b"d", b"r"
+# Stored fields, in order: every field of Symbol but the role, which the blob's key says.
+FIELDS = tuple(f.name for f in dataclasses.fields(Symbol) if f.name != "is_definition")
 
 
 def name_key(name: str) -> bytes:
@@ -27,63 +31,34 @@ def name_key(name: str) -> bytes:
     return folded.encode("utf-8", "surrogateescape")[:MAX_KEY]
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    fid: int
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    kind: str
-    name: str
-    container: str
-    signature: str = ""  # the definition's line, stripped (definitions only)
-    is_definition: bool = True
+def blob_key(fid_bytes: bytes, role: bytes) -> bytes:
+    return fid_bytes + role
 
 
-def pack(fid: int, symbol: Symbol, line_text: bytes) -> tuple[bytes, bytes]:
-    """(key, record) of a symbol. The key is derived from the stored, clipped name, so that
-    deleting the record later (from `record_key`) finds the same key."""
-    head = HEAD.pack(fid, symbol.line, symbol.column, symbol.end_line, symbol.end_column)
-    kind, name, container = (
-        _clip(s.encode("utf-8", "surrogateescape"), MAX_FIELD)
-        for s in (symbol.kind, symbol.name, symbol.container)
-    )
-    signature = _clip(line_text.strip().replace(b"\0", b""), MAX_SIGNATURE) if symbol.is_definition else b""
-    return name_key(name.decode("utf-8", "replace")), b"\0".join([head + kind, name, container, signature])
+def encode(symbols: Iterable[Symbol]) -> bytes:
+    """One file's definitions, or its references, as stored (b"" for none: nothing is stored)."""
+    rows = [[getattr(s, f) for f in FIELDS] for s in symbols]
+    if not rows:
+        return b""
+    # ASCII JSON: any string, lone surrogates of undecodable names included, survives the trip.
+    document = json.dumps({"fields": FIELDS, "rows": rows}, separators=(",", ":"))
+    return content.compress(document.encode("ascii"))
 
 
-def record_key(record: bytes) -> bytes:
-    """The key a stored record lives under."""
-    return name_key(unpack(record).name)
+def decode_rows(blob: bytes) -> tuple[list[str], list[list[Any]]]:
+    """(field names, rows) of a stored blob, without building a Symbol per row."""
+    document = json.loads(content.decompress(blob))
+    return document["fields"], document["rows"]
 
 
-def _clip(data: bytes, limit: int) -> bytes:
-    """At most `limit` bytes, cut at a UTF-8 character boundary."""
-    return data[:limit].decode("utf-8", "ignore").encode() if len(data) > limit else data
+def decode(blob: bytes, is_definition: bool) -> list[Symbol]:
+    fields, rows = decode_rows(blob)
+    known = [(i, f) for i, f in enumerate(fields) if f in FIELDS]
+    return [Symbol(is_definition=is_definition, **{f: row[i] for i, f in known}) for row in rows]
 
 
-def unpack(data: bytes, is_definition: bool = True) -> Record:
-    fid, line, column, end_line, end_column = HEAD.unpack_from(data)
-    kind, name, container, signature = bytes(data[HEAD.size :]).decode("utf-8", "replace").split("\0", 3)
-    return Record(fid, line, column, end_line, end_column, kind, name, container, signature, is_definition)
-
-
-def pack_file_symbols(entries: list[tuple[bool, bytes]]) -> bytes:
-    """(is_definition, full record) pairs of one file, compressed."""
-    out = bytearray()
-    for is_def, record in entries:
-        out += ENTRY.pack(b"d" if is_def else b"r", len(record)) + record
-    return zlib.compress(bytes(out), 1)
-
-
-def unpack_file_symbols(blob: bytes) -> list[tuple[bool, bytes]]:
-    data = zlib.decompress(blob)
-    entries: list[tuple[bool, bytes]] = []
-    pos = 0
-    while pos < len(data):
-        role, length = ENTRY.unpack_from(data, pos)
-        pos += ENTRY.size
-        entries.append((role == b"d", data[pos : pos + length]))
-        pos += length
-    return entries
+def name_keys(blob: bytes) -> set[bytes]:
+    """The distinct name keys of a stored blob (what its file adds to `defs` or `refs`)."""
+    fields, rows = decode_rows(blob)
+    at = fields.index("name")
+    return {name_key(row[at]) for row in rows}

@@ -9,10 +9,7 @@ lines goes on past the cap until the budget runs out (`complete` says whether it
 from __future__ import annotations
 
 import re
-import threading
 import time
-import zlib
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import lmdb
@@ -21,12 +18,17 @@ import re2
 from pyroaring import BitMap
 
 from appliance.errors import UsageError
-from appliance.index.plan import Plan, plan_literal, plan_regex
-from appliance.index.store import FID, FileMeta, Store
+from appliance.index import postings
+from appliance.index.content import ContentCache
+from appliance.index.plan import UNICODE_FOLDS, Plan, plan_literal, plan_regex
+from appliance.index.store import FileMeta, Store, set_key
 from appliance.metrics import METRICS, Metrics
 
 MAX_PATTERN = 4096  # bytes; longer patterns are refused, not truncated
 MAX_LIMIT = 10_000
+# How long a search goes on counting once its page is full: the first page must not wait for the
+# count. A count cut short is a lower bound (`complete` is False); ask for a page of 0 to count all.
+COUNT_SECONDS = 0.005
 UTF8_BOM = b"\xef\xbb\xbf"
 RE2_MAX_MEM = 64 << 20
 # A line break written as an escape: \n, \x0A or \x{A}, not preceded by an escaping backslash.
@@ -45,7 +47,8 @@ class SearchQuery:
     offset: int = 0
     context: int = 0
     budget_seconds: float = 5.0
-    count_all: bool = True  # keep counting matching lines past the cap (within the budget)
+    count_all: bool = True  # keep counting matching lines past the page...
+    count_seconds: float = COUNT_SECONDS  # ...for this long at most (a page of 0: the whole budget)
 
 
 @dataclass(frozen=True)
@@ -127,46 +130,6 @@ def _bytes_literal(literal: bytes, ignore_case: bool, options: re2.Options) -> r
     return re2.compile("".join(parts).encode("ascii"), options)
 
 
-class ContentCache:
-    """Recently verified files, decompressed; shared by the threads of a server.
-
-    Keyed by file id and a checksum of the stored (compressed) bytes: a rewrite of the same size
-    within one mtime tick is still a new entry, and the checksum costs far less than inflating."""
-
-    def __init__(self, max_bytes: int = 64 << 20, metrics: Metrics = METRICS) -> None:
-        self.max_bytes = max_bytes
-        self.used = 0
-        self.entries: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
-        self.hits = metrics.cache_hits.labels("content")  # resolved once: labels() costs a lookup
-        self.misses = metrics.cache_misses.labels("content")
-        self.evictions = metrics.cache_evictions.labels("content")
-        self.lock = threading.Lock()
-
-    def get(self, txn: lmdb.Transaction, store: Store, fid: int) -> bytes | None:
-        stored = txn.get(FID.pack(fid), db=store.dbs["content"])
-        if stored is None:
-            return None
-        key = (fid, len(stored), zlib.crc32(stored))
-        with self.lock:
-            data = self.entries.get(key)
-            if data is not None:
-                self.entries.move_to_end(key)
-        if data is not None:
-            self.hits.inc()
-            return data
-        self.misses.inc()
-        data = zlib.decompress(stored)
-        with self.lock:
-            if key not in self.entries:
-                self.entries[key] = data
-                self.used += len(data)
-            while self.used > self.max_bytes and self.entries:
-                _, old = self.entries.popitem(last=False)
-                self.used -= len(old)
-                self.evictions.inc()
-        return data
-
-
 class Searcher:
     def __init__(self, store: Store, metrics: Metrics = METRICS, cache: ContentCache | None = None) -> None:
         self.store = store
@@ -174,11 +137,14 @@ class Searcher:
         self.cache = cache or ContentCache(metrics=metrics)
 
     def search(self, query: SearchQuery) -> SearchResult:
+        """The page of matches asked for, as soon as it is full; then the count of every matching
+        line within `count_seconds` (a page of 0 counts within the whole budget: an exact count)."""
         kind = "regex" if query.regex else "literal"
         started = time.monotonic()
         if not 0 <= query.limit <= MAX_LIMIT or query.offset < 0 or not 0 <= query.context <= 100:
             raise UsageError(f"limit must be 0..{MAX_LIMIT}, offset >= 0 and context 0..100")
         regex = compile_pattern(query)
+        matcher = LineMatcher(query, regex)
         plan = (
             plan_regex(query.pattern, query.ignore_case)
             if query.regex
@@ -189,27 +155,38 @@ class Searcher:
         wanted = query.offset + query.limit
         globs = GlobFilter(query.globs)
         with self.store.read() as txn:
-            candidates = self._candidates(txn, plan)
+            candidates = self.candidates(txn, plan) & self.scope(txn, query)
             result.candidates = len(candidates)
+            counting = query.limit == 0  # then count exactly, within the whole budget
             for fid in candidates:
                 if time.monotonic() > deadline:
                     result.complete = False
                     self.metrics.search_truncated.labels(kind, "budget").inc()
                     break
-                if result.total >= wanted and not query.count_all:
-                    result.complete = False
-                    break
-                meta = self.store.file_meta(txn, fid)
-                if meta is None or not _wanted(meta, query, globs):
+                if not counting and result.total >= wanted:  # the page is full
+                    if not query.count_all:
+                        result.complete = False
+                        break
+                    counting = True
+                    deadline = min(deadline, time.monotonic() + query.count_seconds)
+                meta = self.store.file_meta(txn, fid) if not counting or query.globs else None
+                if meta is not None and not globs(meta.path):
                     continue
-                data = self.cache.get(txn, self.store, fid)
+                data = self.cache.get(txn, self.store, fid, keep=not counting)
                 if data is None:
                     continue
-                data = data.removeprefix(UTF8_BOM)  # as ripgrep: no part of line 1, nor of `^`
-                lines = matching_lines(regex, data, query.regex)
+                if data.startswith(UTF8_BOM):  # as ripgrep: no part of line 1, nor of `^`
+                    data = data[len(UTF8_BOM) :]
+                if counting:
+                    found = matcher.count(data)
+                    result.files += found > 0
+                    result.total += found
+                    continue
+                lines = matcher.lines(data)
                 if not lines:
                     continue
                 result.files += 1
+                assert meta is not None
                 for start, end, number, column in lines:
                     if query.offset <= result.total < wanted:
                         result.matches.append(_match(meta, data, start, end, number, column, query.context))
@@ -221,23 +198,101 @@ class Searcher:
         self.metrics.search_duration.labels(kind).observe(time.monotonic() - started)
         return result
 
-    def _candidates(self, txn: lmdb.Transaction, plan: Plan) -> BitMap:
-        if plan.op == "all":
-            keys = txn.cursor(db=self.store.dbs["files"]).iternext(values=False)
-            return BitMap(FID.unpack(k)[0] for k in keys)
+    def scope(self, txn: lmdb.Transaction, query: SearchQuery) -> BitMap:
+        """The files a query may look at: those of its repositories (all), of its languages (any)."""
+        sets = self.store.dbs["sets"]
+        scope = BitMap()
+        for repo in query.repos or tuple(self.store.repos(txn)):
+            scope |= _file_set(txn, sets, set_key("repo", repo))
+        if query.languages:
+            languages = BitMap()
+            for language in query.languages:
+                languages |= _file_set(txn, sets, set_key("lang", language))
+            scope &= languages
+        return scope
+
+    def candidates(self, txn: lmdb.Transaction, plan: Plan, segment_ids: list[bytes] | None = None) -> BitMap:
+        """The files whose trigrams fit `plan`: a superset of those that match (verify them), and
+        of files since deleted (intersect with `scope`)."""
+        if plan.op == "all":  # never inside another plan: `conj` and `disj` absorb it
+            return self.scope(txn, SearchQuery(""))
+        if segment_ids is None:
+            segment_ids = postings.segments(txn, self.store)
         if plan.op == "tri":
-            data = txn.get(plan.trigram, db=self.store.dbs["trigrams"])
-            return BitMap.deserialize(data) if data is not None else BitMap()
-        parts: list[BitMap] = []
+            return postings.posting(txn, self.store, segment_ids, "trigrams", plan.trigram)
         if plan.op == "and":
+            parts: list[BitMap] = []
             # Cheapest first: intersecting with a small set early keeps every later step small.
             for arg in sorted(plan.args, key=lambda a: a.op != "tri"):
-                bitmap = self._candidates(txn, arg)
+                bitmap = self.candidates(txn, arg, segment_ids)
                 parts.append(bitmap)
                 if not bitmap:
                     return BitMap()
             return BitMap.intersection(*parts) if len(parts) > 1 else parts[0]
-        return BitMap.union(*(self._candidates(txn, a) for a in plan.args))
+        return BitMap.union(*(self.candidates(txn, a, segment_ids) for a in plan.args))
+
+
+def _file_set(txn: lmdb.Transaction, db: lmdb._Database, key: bytes) -> BitMap:
+    stored = txn.get(key, db=db)
+    return BitMap.deserialize(stored) if stored is not None else BitMap()
+
+
+class LineMatcher:
+    """Finds the lines of a file that match. A literal is found with `bytes.find` (memchr and
+    two-way search in C), skipping to the next line after each match; RE2 runs only for regexes,
+    and for -i literals whose case folding reaches beyond ASCII."""
+
+    def __init__(self, query: SearchQuery, regex: re2._Regexp) -> None:
+        self.regex = regex
+        self.may_span = query.regex
+        self.needle = b""
+        self.fold = False
+        raw = query.pattern
+        if not query.regex and raw.isascii():
+            if not query.ignore_case:
+                self.needle = raw.encode("ascii")
+            elif not UNICODE_FOLDS & set(raw.lower().encode("ascii")):
+                self.needle, self.fold = raw.lower().encode("ascii"), True
+
+    def lines(self, data: bytes) -> list[tuple[int, int, int, int]]:
+        if not self.needle:
+            return matching_lines(self.regex, data, self.may_span)
+        return literal_lines(data.lower() if self.fold else data, self.needle)
+
+    def count(self, data: bytes) -> int:
+        if not self.needle:
+            return len(matching_lines(self.regex, data, self.may_span))
+        return literal_count(data.lower() if self.fold else data, self.needle)
+
+
+def literal_lines(data: bytes, needle: bytes) -> list[tuple[int, int, int, int]]:
+    """(line start, line end, line number, column) of every line holding `needle` (no line break)."""
+    found: list[tuple[int, int, int, int]] = []
+    find = data.find
+    pos = counted_to = 0
+    line_number = 1
+    while (start := find(needle, pos)) >= 0:
+        line_start = data.rfind(b"\n", 0, start) + 1
+        line_end = find(b"\n", start)
+        if line_end < 0:
+            line_end = len(data)
+        line_number += data.count(b"\n", counted_to, line_start)
+        counted_to = line_start
+        found.append((line_start, line_end, line_number, start - line_start + 1))
+        pos = line_end + 1
+    return found
+
+
+def literal_count(data: bytes, needle: bytes) -> int:
+    """How many lines hold `needle`: the hot loop of a count, two calls into C per matching line."""
+    count = pos = 0
+    find = data.find
+    while (start := find(needle, pos)) >= 0:
+        count += 1
+        pos = find(b"\n", start) + 1
+        if pos == 0:
+            break
+    return count
 
 
 def matching_lines(regex: re2._Regexp, data: bytes, may_span: bool) -> list[tuple[int, int, int, int]]:
@@ -319,11 +374,3 @@ class GlobFilter:
         except UnicodeEncodeError:  # a file name that is not UTF-8: pathspec's RE2 backend refuses it
             excluded = pathspec.GitIgnoreSpec(self.spec.patterns, backend="simple").check_file(path).include
         return self.default if excluded is None else not excluded
-
-
-def _wanted(meta: FileMeta, query: SearchQuery, globs: GlobFilter) -> bool:
-    if query.repos and meta.repo not in query.repos:
-        return False
-    if query.languages and meta.language not in query.languages:
-        return False
-    return globs(meta.path)

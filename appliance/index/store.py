@@ -6,6 +6,10 @@ this process or others. Every transaction is a `with` block; readers keep theirs
 Schema changelog (bump SCHEMA_VERSION on any change of keys or values; a new version is built in
 its own directory beside the old one and renamed into place when complete):
   1: repos, paths, files, content (zlib), trigrams (roaring), defs/refs (dupsort), filesyms.
+  2: content in zstd frames; one copy of the symbols, per file (`symbols`); posting lists in
+     append-only segments (`postings.py`): `trigrams`, and `defs`/`refs` (a name's files), keyed
+     by segment + key, `segments` the files of each; the file sets a query is scoped by (`sets`:
+     every repository's and language's files); file metadata packed, not JSON.
 """
 
 from __future__ import annotations
@@ -27,11 +31,22 @@ import lmdb
 
 from appliance.errors import IndexError_, UsageError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INITIAL_MAP_SIZE = 1 << 30  # grows by doubling on MapFullError
 MAX_DBS = 16
-DATABASES = ("meta", "repos", "paths", "files", "content", "trigrams", "defs", "refs", "filesyms")
-DUPSORT = frozenset({"defs", "refs"})
+DATABASES = (
+    "meta",
+    "repos",
+    "paths",
+    "files",
+    "content",
+    "trigrams",
+    "defs",
+    "refs",
+    "segments",
+    "sets",
+    "symbols",
+)
 
 T = TypeVar("T")
 
@@ -47,11 +62,30 @@ def default_data_dir() -> Path:
 
 
 def index_dir(data_dir: Path, version: int = SCHEMA_VERSION) -> Path:
-    return data_dir / f"index-v{version}"
+    """Where the index of a format version lives. From version 2 on the name is `index.vN`: the
+    version-1 binary deletes every `index-v*` folder but its own when it rebuilds, so an index of
+    a later format must not look like one of those."""
+    return data_dir / (f"index-v{version}" if version == 1 else f"index.v{version}")
+
+
+def index_versions(data_dir: Path) -> dict[int, Path]:
+    """Every index folder in the data dir, by format version (`.building` ones left out)."""
+    found: dict[int, Path] = {}
+    for prefix in ("index-v", "index.v"):
+        for path in data_dir.glob(prefix + "*"):
+            suffix = path.name[len(prefix) :]
+            if suffix.isdigit() and path.is_dir():
+                found[int(suffix)] = path
+    return found
 
 
 def path_key(repo: str, path: str) -> bytes:
     return f"{repo}\0{path}".encode("utf-8", "surrogateescape")
+
+
+def set_key(kind: str, name: str) -> bytes:
+    """The key of a file set in `sets`: `repo` or `lang` (the language "" holds the plain text files)."""
+    return f"{kind}\0{name}".encode("utf-8", "surrogateescape")
 
 
 @dataclass(frozen=True)
@@ -71,6 +105,9 @@ class RepoInfo:
         return cls(**json.loads(data))
 
 
+META_HEAD = struct.Struct(">QqI")  # size, mtime_ns, symbols; then repo, path, language, fingerprint
+
+
 @dataclass(frozen=True)
 class FileMeta:
     repo: str
@@ -82,14 +119,17 @@ class FileMeta:
     fingerprint: str  # of the plugin that parsed it; a changed plugin re-parses the file
     fid: int = 0  # filled in by readers that know it; not stored
 
-    def to_json(self) -> bytes:
-        return json.dumps(
-            [self.repo, self.path, self.language, self.size, self.mtime_ns, self.symbols, self.fingerprint]
-        ).encode("utf-8", "surrogateescape")
+    def to_bytes(self) -> bytes:
+        text = "\0".join((self.repo, self.path, self.language, self.fingerprint))
+        head = META_HEAD.pack(self.size, self.mtime_ns, self.symbols)
+        return head + text.encode("utf-8", "surrogateescape")
 
     @classmethod
-    def from_json(cls, data: bytes) -> FileMeta:
-        return cls(*json.loads(data.decode("utf-8", "surrogateescape")))
+    def from_bytes(cls, data: bytes, fid: int = 0) -> FileMeta:
+        size, mtime_ns, symbols = META_HEAD.unpack_from(data)
+        text = data[META_HEAD.size :].decode("utf-8", "surrogateescape")
+        repo, path, language, fingerprint = text.split("\0")
+        return cls(repo, path, language, size, mtime_ns, symbols, fingerprint, fid)
 
 
 class Store:
@@ -102,9 +142,7 @@ class Store:
         self.path = path
         self.env = env
         self.writable = writable
-        self.dbs = {
-            name: env.open_db(name.encode(), dupsort=name in DUPSORT, create=writable) for name in DATABASES
-        }
+        self.dbs = {name: env.open_db(name.encode(), create=writable) for name in DATABASES}
         self._resizing = threading.Condition()
         self._readers = 0
         self._writer_lock_file: Any = None
@@ -112,6 +150,12 @@ class Store:
     @classmethod
     def open(cls, data_dir: Path, writable: bool = False) -> Store:
         """The store of `data_dir`, shared by every caller in this process (LMDB wants one env per path)."""
+        check_not_newer(data_dir)
+        if not writable and not index_dir(data_dir).exists() and outdated_index(data_dir) is not None:
+            raise UsageError(
+                f"the index in {data_dir} is of an older format; run `appliance index` (or `serve`) "
+                f"once to rebuild it as format {SCHEMA_VERSION}"
+            )
         return cls.open_at(index_dir(data_dir), writable)
 
     @classmethod
@@ -259,7 +303,7 @@ class Store:
 
     def file_meta(self, txn: lmdb.Transaction, fid: int) -> FileMeta | None:
         data = txn.get(FID.pack(fid), db=self.dbs["files"])
-        return FileMeta.from_json(data) if data is not None else None
+        return FileMeta.from_bytes(data, fid) if data is not None else None
 
     def fid_of(self, txn: lmdb.Transaction, repo: str, path: str) -> int | None:
         data = txn.get(path_key(repo, path), db=self.dbs["paths"])
@@ -270,8 +314,18 @@ def outdated_index(data_dir: Path) -> Path | None:
     """The newest index of an older schema, when the current schema has none yet."""
     if index_dir(data_dir).exists():
         return None
-    older = [p for p in data_dir.glob("index-v*") if p.name[len("index-v") :].isdigit()]
-    return max(older, key=lambda p: int(p.name[len("index-v") :]), default=None)
+    older = {v: p for v, p in index_versions(data_dir).items() if v < SCHEMA_VERSION}
+    return older[max(older)] if older else None
+
+
+def check_not_newer(data_dir: Path) -> None:
+    """Refuse a data dir whose index is of a newer format than this binary reads (nothing is deleted)."""
+    newer = [v for v in index_versions(data_dir) if v > SCHEMA_VERSION]
+    if newer and not index_dir(data_dir).exists():
+        raise UsageError(
+            f"the index in {data_dir} is of format {max(newer)}, written by a newer appliance; this "
+            f"one reads format {SCHEMA_VERSION}: upgrade it, or use another --data directory"
+        )
 
 
 def repo_roots(path: Path) -> dict[str, str]:
@@ -286,7 +340,8 @@ def repo_roots(path: Path) -> dict[str, str]:
 
 
 def remove_old_versions(data_dir: Path) -> None:
-    """Delete index directories of older schema versions (after the current one is complete)."""
-    for old in data_dir.glob("index-v*"):
-        if old != index_dir(data_dir) and old.is_dir():
+    """Delete index directories of older schema versions (after the current one is complete);
+    a newer version's index is never touched."""
+    for version, old in index_versions(data_dir).items():
+        if version < SCHEMA_VERSION:
             shutil.rmtree(old, ignore_errors=True)

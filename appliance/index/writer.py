@@ -1,27 +1,25 @@
 """The single writer: merges extracted files and deletions into LMDB, one transaction per batch.
 
-A changed file keeps its id; only the difference between its old and new trigram sets touches
-the posting lists. Everything a batch changes commits together or not at all, so the index on
-disk is consistent after a crash at any moment.
+Everything a batch changes commits together or not at all, so the index on disk is consistent
+after a crash at any moment. Trigram postings go to segments (`postings.py`): a bulk batch
+appends a segment of its own and reads nothing back, so a full build leaves no free pages and
+the writer's memory holds one batch, not the index.
 """
 
 from __future__ import annotations
 
-import array
 import time
-import zlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import lmdb
 import numpy as np
 from pyroaring import BitMap
 
-from appliance.index import trigrams as tg
+from appliance.index import records
 from appliance.index.extract import Extracted
-from appliance.index.records import record_key, unpack_file_symbols
-from appliance.index.store import FID, FileMeta, RepoInfo, Store, path_key
+from appliance.index.postings import SegmentWriter
+from appliance.index.store import FID, FileMeta, RepoInfo, Store, path_key, set_key
 
 
 @dataclass
@@ -34,55 +32,33 @@ class BatchStats:
     symbols_by_language: Counter[str] = field(default_factory=Counter)
 
 
-class _Postings:
-    """Trigram postings to add and remove in one batch, merged per trigram at the end."""
+class _Sets:
+    """The file sets a batch changes (each repository's and language's files), written once at the end."""
 
-    def __init__(self) -> None:
-        self.added: list[tuple[np.ndarray, int]] = []
-        self.removed: list[tuple[np.ndarray, int]] = []
+    def __init__(self, txn: lmdb.Transaction, db: lmdb._Database) -> None:
+        self.txn, self.db = txn, db
+        self.sets: dict[bytes, BitMap] = {}
 
-    def change(self, fid: int, old: np.ndarray, new: np.ndarray) -> None:
-        if len(old):
-            self.removed.append((np.setdiff1d(old, new, assume_unique=True), fid))
-            self.added.append((np.setdiff1d(new, old, assume_unique=True), fid))
-        else:
-            self.added.append((new, fid))
+    def _get(self, key: bytes) -> BitMap:
+        if key not in self.sets:
+            stored = self.txn.get(key, db=self.db)
+            self.sets[key] = BitMap.deserialize(stored) if stored is not None else BitMap()
+        return self.sets[key]
 
-    def apply(self, txn: lmdb.Transaction, db: lmdb._Database) -> None:
-        for pairs, adding in ((self.removed, False), (self.added, True)):
-            for code, fids in _grouped(pairs):
-                key = tg.key(code)
-                old = txn.get(key, db=db)
-                bitmap = BitMap.deserialize(old) if old is not None else BitMap()
-                if adding:
-                    bitmap |= fids
-                else:
-                    bitmap -= fids
-                if bitmap:
-                    txn.put(key, bitmap.serialize(), db=db)
-                elif old is not None:
-                    txn.delete(key, db=db)
+    def add(self, meta: FileMeta, fid: int) -> None:
+        self._get(set_key("repo", meta.repo)).add(fid)
+        self._get(set_key("lang", meta.language)).add(fid)
 
+    def discard(self, meta: FileMeta, fid: int) -> None:
+        self._get(set_key("repo", meta.repo)).discard(fid)
+        self._get(set_key("lang", meta.language)).discard(fid)
 
-def _grouped(pairs: list[tuple[np.ndarray, int]]) -> Iterator[tuple[int, BitMap]]:
-    """[(trigrams, fid)] → (trigram, fids) in ascending trigram order (LMDB writes in key order).
-
-    One sorted uint64 array of trigram << 32 | fid holds the batch: 8 bytes a posting, where
-    Python integers would take ten times that."""
-    pairs = [(codes, fid) for codes, fid in pairs if len(codes)]
-    if not pairs:
-        return
-    keys = np.concatenate(
-        [(codes.astype(np.uint64) << np.uint64(32)) | np.uint64(fid) for codes, fid in pairs]
-    )
-    keys.sort()
-    codes = (keys >> np.uint64(32)).astype(np.uint32)
-    fids = array.array("I", (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32).tobytes())
-    del keys
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    bounds = np.r_[starts, len(codes)].tolist()
-    for index, start in enumerate(bounds[:-1]):
-        yield int(codes[start]), BitMap(fids[start : bounds[index + 1]])
+    def write(self) -> None:
+        for key, fids in sorted(self.sets.items()):
+            if fids:
+                self.txn.put(key, fids.serialize(), db=self.db)
+            else:
+                self.txn.delete(key, db=self.db)
 
 
 class IndexWriter:
@@ -100,9 +76,10 @@ class IndexWriter:
 
         self.store.write_with_growth(work)
 
-    def apply(self, repo: str, files: list[Extracted], deleted: list[str]) -> BatchStats:
-        """Write one batch: `files` (re)indexed or skipped, `deleted` paths removed."""
-        return self.store.write_with_growth(lambda txn: self._apply(txn, repo, files, deleted))
+    def apply(self, repo: str, files: list[Extracted], deleted: list[str], bulk: bool = False) -> BatchStats:
+        """Write one batch: `files` (re)indexed or skipped, `deleted` paths removed. A `bulk` batch
+        (part of a large indexing run) gets a postings segment of its own."""
+        return self.store.write_with_growth(lambda txn: self._apply(txn, repo, files, deleted, bulk))
 
     def remove_repo(self, repo: str) -> int:
         def work(txn: lmdb.Transaction) -> int:
@@ -114,7 +91,7 @@ class IndexWriter:
                     if not key.startswith(prefix):
                         break
                     paths.append(key[len(prefix) :].decode("utf-8", "surrogateescape"))
-            self._apply(txn, repo, [], paths)
+            self._apply(txn, repo, [], paths, bulk=False)
             txn.delete(repo.encode(), db=self.db["repos"])
             return len(paths)
 
@@ -131,14 +108,15 @@ class IndexWriter:
         return self.store.write_with_growth(work)
 
     def _apply(
-        self, txn: lmdb.Transaction, repo: str, files: list[Extracted], deleted: list[str]
+        self, txn: lmdb.Transaction, repo: str, files: list[Extracted], deleted: list[str], bulk: bool
     ) -> BatchStats:
         stats = BatchStats()
-        postings = _Postings()
+        sets = _Sets(txn, self.db["sets"])
+        segment = SegmentWriter(txn, self.store, bulk)
         delta = [0, 0, 0]  # files, symbols, bytes
 
         def forget(path: str) -> bool:
-            removed = self._remove(txn, repo, path, postings)
+            removed = self._remove(txn, repo, path, sets)
             if removed is not None:
                 delta[0] -= 1
                 delta[1] -= removed.symbols
@@ -146,48 +124,45 @@ class IndexWriter:
             return removed is not None
 
         stats.deleted += sum(forget(path) for path in deleted)
-        definitions: list[tuple[bytes, bytes]] = []
-        references: list[tuple[bytes, bytes]] = []
         for item in files:
             if item.skip:
                 stats.deleted += forget(item.path)
                 continue
             fid_bytes = FID.pack(item.fid)
             pkey = path_key(repo, item.path)
-            old_codes = np.empty(0, dtype=np.uint32)
             if txn.get(pkey, db=self.db["paths"]) == fid_bytes:  # the same file, changed
-                old_meta = FileMeta.from_json(txn.get(fid_bytes, db=self.db["files"]))
-                old_codes = self._old_trigrams(txn, fid_bytes)
+                old_meta = FileMeta.from_bytes(txn.get(fid_bytes, db=self.db["files"]), item.fid)
                 self._delete_symbols(txn, fid_bytes)
+                sets.discard(old_meta, item.fid)
                 delta[1] -= old_meta.symbols
                 delta[2] -= old_meta.size
             else:  # new here (or replaced under another id meanwhile)
                 forget(item.path)
                 txn.put(pkey, fid_bytes, db=self.db["paths"])
                 delta[0] += 1
-            postings.change(item.fid, old_codes, np.frombuffer(item.trigrams, dtype=np.uint32))
-            definitions.extend(item.definitions)
-            references.extend(item.references)
-            symbols = len(item.definitions) + len(item.references)
-            txn.put(fid_bytes, item.outline, db=self.db["filesyms"])
+            segment.add(
+                item.fid,
+                np.frombuffer(item.trigrams, dtype=np.uint32),
+                item.definition_names,
+                item.reference_names,
+            )
+            self._put_symbols(txn, fid_bytes, item)
             txn.put(fid_bytes, item.content, db=self.db["content"])
             meta = FileMeta(
-                repo, item.path, item.language, item.size, item.mtime_ns, symbols, item.fingerprint
+                repo, item.path, item.language, item.size, item.mtime_ns, item.symbols, item.fingerprint
             )
-            txn.put(fid_bytes, meta.to_json(), db=self.db["files"])
+            txn.put(fid_bytes, meta.to_bytes(), db=self.db["files"])
+            sets.add(meta, item.fid)
             stats.files += 1
-            stats.symbols += symbols
+            stats.symbols += item.symbols
             stats.bytes += item.size
             stats.by_language[item.language or "text"] += 1
-            stats.symbols_by_language[item.language or "text"] += symbols
-            delta[1] += symbols
+            stats.symbols_by_language[item.language or "text"] += item.symbols
+            delta[1] += item.symbols
             delta[2] += item.size
 
-        for db, items in (("defs", definitions), ("refs", references)):
-            if items:
-                items.sort()
-                txn.cursor(db=self.db[db]).putmulti(items, dupdata=True)
-        postings.apply(txn, self.db["trigrams"])
+        sets.write()  # first: a merge of segments keeps the postings of the files in these sets
+        segment.write()
         info = RepoInfo.from_json(txn.get(repo.encode(), db=self.db["repos"]))
         txn.put(
             repo.encode(),
@@ -203,27 +178,29 @@ class IndexWriter:
         )
         return stats
 
-    def _old_trigrams(self, txn: lmdb.Transaction, fid_bytes: bytes) -> np.ndarray:
-        stored = txn.get(fid_bytes, db=self.db["content"])
-        return tg.file_trigrams(zlib.decompress(stored)) if stored else np.empty(0, dtype=np.uint32)
+    def _put_symbols(self, txn: lmdb.Transaction, fid_bytes: bytes, item: Extracted) -> None:
+        for role, blob in ((records.DEFINITIONS, item.definitions), (records.REFERENCES, item.references)):
+            if blob:
+                txn.put(records.blob_key(fid_bytes, role), blob, db=self.db["symbols"])
 
     def _delete_symbols(self, txn: lmdb.Transaction, fid_bytes: bytes) -> None:
-        blob = txn.get(fid_bytes, db=self.db["filesyms"])
-        if blob is None:
-            return
-        for is_def, record in unpack_file_symbols(blob):
-            txn.delete(record_key(record), record, db=self.db["defs" if is_def else "refs"])
+        """The file's symbols. Its names stay in their segments' `defs`/`refs` lists until a merge:
+        a lookup reads the file's symbols and finds none of that name."""
+        for role in (records.DEFINITIONS, records.REFERENCES):
+            txn.delete(records.blob_key(fid_bytes, role), db=self.db["symbols"])
 
-    def _remove(self, txn: lmdb.Transaction, repo: str, path: str, postings: _Postings) -> FileMeta | None:
+    def _remove(self, txn: lmdb.Transaction, repo: str, path: str, sets: _Sets) -> FileMeta | None:
+        """Remove a file. Its postings stay in their segments until a merge drops them: a file id
+        that is in no repository's set, and has no metadata, is never an answer."""
         pkey = path_key(repo, path)
         fid_bytes = txn.get(pkey, db=self.db["paths"])
         if fid_bytes is None:
             return None
         fid = FID.unpack(fid_bytes)[0]
-        meta = FileMeta.from_json(txn.get(fid_bytes, db=self.db["files"]))
-        postings.change(fid, self._old_trigrams(txn, fid_bytes), np.empty(0, dtype=np.uint32))
+        meta = FileMeta.from_bytes(txn.get(fid_bytes, db=self.db["files"]), fid)
         self._delete_symbols(txn, fid_bytes)
-        for db in ("filesyms", "content", "files"):
+        sets.discard(meta, fid)
+        for db in ("content", "files"):
             txn.delete(fid_bytes, db=self.db[db])
         txn.delete(pkey, db=self.db["paths"])
         return meta

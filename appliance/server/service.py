@@ -41,6 +41,7 @@ class IndexService:
         self._store: Store | None = None
         self._open_lock = threading.Lock()
         self._searcher: Searcher | None = None
+        self._lookup: Lookup | None = None
         if store is not None:
             self._adopt(store)
         self.plugin_runtime = plugins
@@ -62,6 +63,7 @@ class IndexService:
 
     def _adopt(self, store: Store) -> None:
         self._searcher = Searcher(store, self.metrics)  # with the engine's shared content cache
+        self._lookup = Lookup(store, self.metrics, self._searcher.cache)  # and its symbol cache
         self._store = store
 
     def not_ready_reason(self) -> str | None:
@@ -79,7 +81,9 @@ class IndexService:
         return self._searcher.search(query)
 
     def lookup(self) -> Lookup:
-        return Lookup(self.store(), self.metrics)
+        self.store()
+        assert self._lookup is not None
+        return self._lookup
 
     def repos(self) -> dict[str, RepoInfo]:
         return self.lookup().repos()

@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 
 import lmdb
+import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 from pyroaring import BitMap
 
 from appliance.errors import ApplianceError
-from appliance.index.records import unpack, unpack_file_symbols
 from appliance.index.search import MAX_LIMIT, Searcher, SearchQuery
 from appliance.index.store import FID, FileMeta, RepoInfo, Store
 from appliance.metrics import Metrics
@@ -83,23 +83,24 @@ def repo_info(data: Path, repo: str) -> RepoInfo | None:
 
 
 def check_consistent(store: Store) -> int:
-    """Every paths entry has its files and content records; every posting, definition and
-    reference names a file that exists; the repository's count is its files'. Returns that count."""
+    """Every paths entry has its files and content records; every segment of postings, every
+    name and every symbol blob names a file that exists (nothing is deleted here); the
+    repository's count is its files'. Returns that count."""
     db = store.dbs
     with store.read() as txn:
         fids = {FID.unpack(v)[0] for v in txn.cursor(db=db["paths"]).iternext(keys=False)}
         for fid in fids:
-            for name in ("files", "content", "filesyms"):
+            for name in ("files", "content"):
                 assert txn.get(FID.pack(fid), db=db[name]) is not None, f"file {fid} has no {name} record"
-        metas = [FileMeta.from_json(v) for v in txn.cursor(db=db["files"]).iternext(keys=False)]
+        metas = [FileMeta.from_bytes(v) for v in txn.cursor(db=db["files"]).iternext(keys=False)]
         assert len(metas) == len(fids), "files records without a path"
-        for code, posting in txn.cursor(db=db["trigrams"]):
-            assert BitMap.deserialize(posting) <= BitMap(fids), f"posting of {code!r} names a missing file"
+        for segment, written in txn.cursor(db=db["segments"]):
+            assert BitMap.deserialize(written) <= BitMap(fids), f"segment {segment!r} names a missing file"
         for name in ("defs", "refs"):
-            for record in txn.cursor(db=db[name]).iternext(keys=False):
-                assert unpack(record).fid in fids, f"{name} record of a missing file"
-        for blob in txn.cursor(db=db["filesyms"]).iternext(keys=False):
-            assert all(unpack(record).fid in fids for _, record in unpack_file_symbols(blob))
+            for value in txn.cursor(db=db[name]).iternext(keys=False):
+                assert set(np.frombuffer(value, dtype=">u4").tolist()) <= fids, f"{name} names a missing file"
+        for key in txn.cursor(db=db["symbols"]).iternext(values=False):
+            assert FID.unpack(key[:4])[0] in fids, "symbols of a missing file"
         [info] = store.repos(txn).values()
         assert (info.files, info.symbols) == (len(metas), sum(m.symbols for m in metas))
         return len(metas)

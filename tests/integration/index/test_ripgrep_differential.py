@@ -133,7 +133,7 @@ def searched(store: Store, repo: str, pattern: str, regex: bool, ignore_case: bo
 
 def indexed_paths(store: Store, repo: str) -> list[str]:
     with store.read() as txn:
-        metas = [FileMeta.from_json(v) for _, v in txn.cursor(db=store.dbs["files"])]
+        metas = [FileMeta.from_bytes(v) for _, v in txn.cursor(db=store.dbs["files"])]
     return sorted(m.path for m in metas if m.repo == repo)
 
 

@@ -10,7 +10,6 @@ appears in their annotations only.
 
 from __future__ import annotations
 
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,12 +19,12 @@ import pytest
 from prometheus_client import CollectorRegistry
 from pyroaring import BitMap
 
+from appliance.index import content, postings, records
 from appliance.index.indexer import Indexer, IndexOptions, Summary
 from appliance.index.languages import LanguageRegistry
 from appliance.index.lookup import Lookup
-from appliance.index.records import record_key, unpack, unpack_file_symbols
 from appliance.index.search import Searcher, SearchQuery, SearchResult
-from appliance.index.store import FID, FileMeta, Store, path_key
+from appliance.index.store import FID, FileMeta, Store, path_key, set_key
 from appliance.index.trigrams import file_trigrams, key
 from appliance.metrics import Metrics
 from appliance.plugins.discovery import bundled_plugins_dir
@@ -81,13 +80,13 @@ SMALL_REPO = {
 
 
 def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
-    for rel, content in files.items():
+    for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
         else:
-            path.write_text(content, encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
 
 
 @dataclass
@@ -187,38 +186,45 @@ def make(tmp_path: Path) -> Make:
 
 
 def assert_consistent(store: Store) -> None:
-    """Every invariant of the index: paths, files, content and outlines agree; every posting
-    list is exactly what the contents give; every symbol record is in its file's outline and
-    the other way round; each repository's counts are the sums of its files."""
+    """Every invariant of the index: paths, files, content and symbols agree; every file's
+    trigrams and symbol names are in its posting lists (stale postings of changed or deleted
+    files are allowed: they only make candidates); the file sets hold exactly the live files;
+    each repository's counts are the sums of its files."""
     db = store.dbs
     with store.read() as txn:
         paths = {k: FID.unpack(v)[0] for k, v in txn.cursor(db=db["paths"])}
-        metas = {FID.unpack(k)[0]: FileMeta.from_json(v) for k, v in txn.cursor(db=db["files"])}
+        metas = {FID.unpack(k)[0]: FileMeta.from_bytes(v) for k, v in txn.cursor(db=db["files"])}
         assert sorted(paths.values()) == sorted(metas), "paths and files disagree"
         for pkey, fid in paths.items():
             assert path_key(metas[fid].repo, metas[fid].path) == pkey
-        contents = {FID.unpack(k)[0]: zlib.decompress(v) for k, v in txn.cursor(db=db["content"])}
-        outlines = {FID.unpack(k)[0]: unpack_file_symbols(v) for k, v in txn.cursor(db=db["filesyms"])}
-        assert set(contents) == set(outlines) == set(metas), "content or outlines of unknown files"
+        contents = {FID.unpack(k)[0]: content.decompress(v) for k, v in txn.cursor(db=db["content"])}
+        assert set(contents) == set(metas), "content of unknown files"
+        blobs = {(FID.unpack(k[:4])[0], k[4:]): v for k, v in txn.cursor(db=db["symbols"])}
+        assert {fid for fid, _ in blobs} <= set(metas), "symbols of unknown files"
 
-        expected_postings: defaultdict[bytes, BitMap] = defaultdict(BitMap)
+        segment_ids = postings.segments(txn, store)
         for fid, data in contents.items():
             assert len(data) == metas[fid].size
             for code in file_trigrams(data):
-                expected_postings[key(int(code))].add(fid)
-        postings = {k: BitMap.deserialize(v) for k, v in txn.cursor(db=db["trigrams"])}
-        assert postings == dict(expected_postings), "posting lists differ from the contents"
+                assert fid in postings.posting(txn, store, segment_ids, "trigrams", key(int(code))), (
+                    fid,
+                    code,
+                )
 
-        for role, name in ((True, "defs"), (False, "refs")):
-            stored = sorted((k, v) for k, v in txn.cursor(db=db[name]))
-            outlined = sorted(
-                (record_key(r), r) for entries in outlines.values() for is_def, r in entries if is_def is role
-            )
-            assert stored == outlined, f"{name} differ from the files' outlines"
-            assert all(unpack(r).fid in metas for _, r in stored)
-        for fid, entries in outlines.items():
-            assert all(unpack(r).fid == fid for _, r in entries)
-            assert len(entries) == metas[fid].symbols
+        for role, name in ((records.DEFINITIONS, "defs"), (records.REFERENCES, "refs")):
+            for (fid, r), blob in blobs.items():
+                for name_key in records.name_keys(blob) if r == role else ():
+                    assert fid in postings.posting(txn, store, segment_ids, name, name_key), (name, name_key)
+        for fid, meta in metas.items():
+            count = sum(len(records.decode(blobs[(fid, r)], True)) for r in (b"d", b"r") if (fid, r) in blobs)
+            assert count == meta.symbols, meta.path
+
+        sets = {k: BitMap.deserialize(v) for k, v in txn.cursor(db=db["sets"])}
+        expected_sets: defaultdict[bytes, BitMap] = defaultdict(BitMap)
+        for fid, meta in metas.items():
+            expected_sets[set_key("repo", meta.repo)].add(fid)
+            expected_sets[set_key("lang", meta.language)].add(fid)
+        assert sets == dict(expected_sets), "file sets differ from the files"
 
         totals: defaultdict[str, Counter[str]] = defaultdict(Counter)
         for meta in metas.values():

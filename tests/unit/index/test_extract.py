@@ -152,7 +152,7 @@ def test_the_parse_budget_holds_for_input_that_makes_the_tags_query_slow(tmp_pat
 
 def test_a_file_gone_between_walk_and_extract_is_skipped_as_vanished(tmp_path: Path) -> None:
     result = ex.extract(str(tmp_path), "gone.py", 1, MAX)
-    assert (result.skip, result.content, result.definitions) == ("vanished", b"", [])
+    assert (result.skip, result.content, result.definitions) == ("vanished", b"", b"")
 
 
 def test_a_folder_where_a_file_was_is_skipped_as_special(tmp_path: Path) -> None:

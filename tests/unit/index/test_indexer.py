@@ -8,12 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import lmdb
 import pytest
 
 from appliance.errors import UsageError
-from appliance.index.indexer import Indexer, IndexOptions, parse_repo_arg
+from appliance.index.indexer import Indexer, IndexOptions, parse_repo_arg, rebuild_outdated
 from appliance.index.lookup import SymbolQuery
-from appliance.index.store import Store
+from appliance.index.search import Searcher, SearchQuery
+from appliance.index.store import RepoInfo, Store, index_dir
 from appliance.index.walker import WalkOptions
 from appliance.plugins.discovery import bundled_plugins_dir
 from appliance.plugins.runtime import load_registry
@@ -195,3 +197,23 @@ def test_repo_argument_names(tmp_path: Path) -> None:
     for bad in ("a/b", "..", "."):
         with pytest.raises(UsageError, match="invalid repository name"):
             parse_repo_arg(f"{tmp_path / 'proj'}={bad}")
+
+
+def test_an_index_of_the_older_format_is_rebuilt_from_its_repositories(
+    small: Indexed, tmp_path: Path, consistent: Consistent
+) -> None:
+    data = tmp_path / "old-data"
+    old = data / "index-v1"  # as the version-1 binary leaves it: what a rebuild reads of it
+    data.mkdir()
+    env = lmdb.open(str(old), max_dbs=16)
+    with env.begin(write=True) as txn:
+        txn.put(
+            b"repo", RepoInfo("repo", str(small.root), files=3).to_json(), db=env.open_db(b"repos", txn=txn)
+        )
+    env.close()
+    [summary] = rebuild_outdated(data, load_registry([bundled_plugins_dir()])[0], IndexOptions(workers=1))
+    assert (summary.repo, summary.indexed) == ("repo", 3)
+    assert sorted(p.name for p in data.iterdir()) == [index_dir(data).name]  # the old one is gone
+    store = Store.open(data)
+    consistent(store)
+    assert Searcher(store).search(SearchQuery("get_user")).total == small.search("get_user").total > 0

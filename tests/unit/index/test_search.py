@@ -5,9 +5,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from appliance.errors import UsageError
-from appliance.index.search import MAX_LIMIT, MAX_PATTERN, SearchQuery, compile_pattern, matching_lines
+from appliance.index.search import (
+    MAX_LIMIT,
+    MAX_PATTERN,
+    LineMatcher,
+    SearchQuery,
+    compile_pattern,
+    matching_lines,
+)
 
 if TYPE_CHECKING:
     from conftest import Indexed, Make
@@ -305,3 +314,32 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_line(make: Make) -> Non
         (1, 1, "Copyright 2004"),
         (2, 1, "Copyright 2005"),
     ]
+
+
+def test_the_first_page_does_not_wait_for_the_count(make: Make) -> None:
+    indexed = make({f"f{i:02}.txt": "match here\n" * 50 for i in range(40)})
+    indexed.index()
+    page = indexed.search("match", limit=10, count_seconds=0)
+    assert len(page.matches) == 10
+    assert not page.complete and 10 <= page.total < 2000  # a lower bound, said to be one
+    exact = indexed.search("match", limit=0)  # a page of 0: count everything
+    assert (exact.total, exact.files, exact.complete) == (2000, 40, True)
+    counted = indexed.search("match", limit=10, count_seconds=600)
+    assert (counted.total, counted.complete, counted.matches) == (2000, True, page.matches)
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    st.lists(st.text(st.sampled_from("abAB x\ré"), max_size=12), max_size=8),
+    st.text("abAB", min_size=1, max_size=3),
+)
+def test_literals_found_without_re2_equal_re2s_lines(lines: list[str], needle: str) -> None:
+    """The `bytes.find` path for literals gives the lines, columns and counts RE2 gives."""
+    data = "\n".join(lines).encode()
+    for ignore_case in (False, True):
+        query = SearchQuery(needle, ignore_case=ignore_case)
+        matcher = LineMatcher(query, compile_pattern(query))
+        assert matcher.needle  # this test is about the literal path
+        expected = matching_lines(compile_pattern(query), data, False)
+        assert matcher.lines(data) == expected
+        assert matcher.count(data) == len(expected)

@@ -24,7 +24,7 @@ from appliance.index.store import (
 
 def test_a_new_store_holds_the_schema_version(tmp_path: Path) -> None:
     store = Store.open(tmp_path, writable=True)
-    assert store.path == index_dir(tmp_path) == tmp_path / f"index-v{SCHEMA_VERSION}"
+    assert store.path == index_dir(tmp_path) == tmp_path / f"index.v{SCHEMA_VERSION}"
     with store.read() as txn:
         assert txn.get(b"schema_version", db=store.dbs["meta"]) == str(SCHEMA_VERSION).encode()
 
@@ -162,5 +162,45 @@ def test_old_schema_directories_are_removed(tmp_path: Path) -> None:
 def test_file_meta_round_trips_any_path() -> None:
     path = b"dir/caf\xe9.txt".decode("utf-8", "surrogateescape")  # a Latin-1 file name
     meta = FileMeta("r", path, "python", 10, 123, 2, "abc")
-    assert FileMeta.from_json(meta.to_json()) == meta
+    assert FileMeta.from_bytes(meta.to_bytes()) == meta
     assert path_key("r", path) == b"r\0dir/caf\xe9.txt"
+
+
+def make_v1_index(data: Path, repos: dict[str, str]) -> Path:
+    """An index directory as the version-1 binary leaves it: what a rebuild reads of it (the
+    `repos` records with their roots, and the schema version) in an LMDB environment."""
+    path = data / "index-v1"
+    env = lmdb.open(str(path), max_dbs=16)
+    with env.begin(write=True) as txn:
+        meta, repo_db = env.open_db(b"meta", txn=txn), env.open_db(b"repos", txn=txn)
+        txn.put(b"schema_version", b"1", db=meta)
+        for name, root in repos.items():
+            txn.put(name.encode(), RepoInfo(name, root, files=1).to_json(), db=repo_db)
+    env.close()
+    return path
+
+
+def test_a_reader_of_a_v1_data_dir_is_told_to_rebuild(tmp_path: Path) -> None:
+    make_v1_index(tmp_path, {"r": "/src/r"})
+    with pytest.raises(UsageError, match=r"of an older format; run `appliance index` \(or `serve`\) once"):
+        Store.open(tmp_path)
+    assert (tmp_path / "index-v1" / "data.mdb").exists()  # nothing deleted
+
+
+def test_a_data_dir_of_a_newer_format_is_refused_and_kept(tmp_path: Path) -> None:
+    newer = tmp_path / f"index.v{SCHEMA_VERSION + 1}"
+    newer.mkdir(parents=True)
+    (newer / "data.mdb").write_bytes(b"from the future")
+    for writable in (False, True):
+        with pytest.raises(UsageError, match=f"of format {SCHEMA_VERSION + 1}, written by a newer appliance"):
+            Store.open(tmp_path, writable=writable)
+    remove_old_versions(tmp_path)
+    assert (newer / "data.mdb").read_bytes() == b"from the future"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [newer.name]
+
+
+def test_the_v1_binary_would_not_touch_a_v2_index(tmp_path: Path) -> None:
+    """The version-1 binary deletes every `index-v*` folder but its own when it rebuilds: the
+    current format's folder must not match that pattern."""
+    Store.open(tmp_path, writable=True)
+    assert not list(tmp_path.glob("index-v*"))

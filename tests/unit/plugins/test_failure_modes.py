@@ -155,7 +155,7 @@ def test_a_hook_that_raises_while_indexing_is_reported_and_the_file_kept(
     ex.set_registry(manager.registry)
     with caplog.at_level(logging.ERROR):
         result = extract(tmp_path, "boom.snake")
-    assert [key for key, _ in result.definitions] == [b"greet"]  # the symbols before the hook
+    assert result.definition_names == [b"greet"]  # the symbols before the hook
     status = manager.info("rules")
     assert status.state == "active"  # one file's failure is not the plugin's end
     assert status.error == "adjust_symbols raised RuntimeError: cannot adjust boom.snake"
@@ -179,7 +179,7 @@ def test_a_hook_that_hangs_while_indexing_marks_its_plugin_failed(
     try:
         with caplog.at_level(logging.ERROR):
             result = extract(tmp_path, "hang.snake")
-        assert [key for key, _ in result.definitions] == [b"greet"]
+        assert result.definition_names == [b"greet"]
         wait_for(lambda: manager.info("rules").state == "failed")
     finally:
         release.set()

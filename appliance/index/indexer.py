@@ -26,6 +26,7 @@ from appliance.index.store import (
     FID,
     FileMeta,
     Store,
+    building_dir,
     index_dir,
     outdated_index,
     path_key,
@@ -92,8 +93,7 @@ def rebuild_outdated(
     old = outdated_index(data_dir)
     if old is None:
         return []
-    current = index_dir(data_dir)
-    building = current.with_name(current.name + ".building")
+    current, building = index_dir(data_dir), building_dir(data_dir)
     shutil.rmtree(building, ignore_errors=True)
     store = Store.open_at(building, writable=True)
     try:

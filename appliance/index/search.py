@@ -8,8 +8,12 @@ lines goes on past the cap until the budget runs out (`complete` says whether it
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import lmdb
@@ -29,6 +33,8 @@ MAX_LIMIT = 10_000
 # How long a search goes on counting once its page is full: the first page must not wait for the
 # count. A count cut short is a lower bound (`complete` is False); ask for a page of 0 to count all.
 COUNT_SECONDS = 0.005
+PARALLEL_FILES = 256  # a count over more files than this runs on every core
+COUNT_CHUNK = 64  # files a counting thread takes at a time
 UTF8_BOM = b"\xef\xbb\xbf"
 RE2_MAX_MEM = 64 << 20
 # A line break written as an escape: \n, \x0A or \x{A}, not preceded by an escaping backslash.
@@ -152,51 +158,100 @@ class Searcher:
         )
         result = SearchResult(plan=str(plan))
         deadline = started + query.budget_seconds
-        wanted = query.offset + query.limit
         globs = GlobFilter(query.globs)
         with self.store.read() as txn:
             candidates = self.candidates(txn, plan) & self.scope(txn, query)
             result.candidates = len(candidates)
-            counting = query.limit == 0  # then count exactly, within the whole budget
-            for fid in candidates:
-                if time.monotonic() > deadline:
-                    result.complete = False
-                    self.metrics.search_truncated.labels(kind, "budget").inc()
-                    break
-                if not counting and result.total >= wanted:  # the page is full
-                    if not query.count_all:
-                        result.complete = False
-                        break
-                    counting = True
-                    deadline = min(deadline, time.monotonic() + query.count_seconds)
-                meta = self.store.file_meta(txn, fid) if not counting or query.globs else None
-                if meta is not None and not globs(meta.path):
-                    continue
-                data = self.cache.get(txn, self.store, fid, keep=not counting)
-                if data is None:
-                    continue
-                if data.startswith(UTF8_BOM):  # as ripgrep: no part of line 1, nor of `^`
-                    data = data[len(UTF8_BOM) :]
-                if counting:
-                    found = matcher.count(data)
-                    result.files += found > 0
-                    result.total += found
-                    continue
-                lines = matcher.lines(data)
-                if not lines:
-                    continue
-                result.files += 1
-                assert meta is not None
-                for start, end, number, column in lines:
-                    if query.offset <= result.total < wanted:
-                        result.matches.append(_match(meta, data, start, end, number, column, query.context))
-                    result.total += 1
+            rest = (
+                self._page(txn, candidates, query, matcher, globs, result, deadline)
+                if query.limit
+                else candidates
+            )
+        if rest and result.complete and (query.count_all or not query.limit):
+            if query.limit:  # the page is full: count on for a moment only
+                deadline = min(deadline, time.monotonic() + query.count_seconds)
+            total, files, finished = self._count(rest, matcher, globs, bool(query.globs), deadline)
+            result.total, result.files = result.total + total, result.files + files
+            result.complete = finished
+        elif rest:
+            result.complete = False
+        if not result.complete:
+            self.metrics.search_truncated.labels(kind, "budget").inc()
         if result.total > len(result.matches) + query.offset:
             self.metrics.search_truncated.labels(kind, "limit").inc()
         self.metrics.search_queries.labels(kind).inc()
         self.metrics.search_results.labels(kind).inc(len(result.matches))
         self.metrics.search_duration.labels(kind).observe(time.monotonic() - started)
         return result
+
+    def _page(
+        self,
+        txn: lmdb.Transaction,
+        candidates: BitMap,
+        query: SearchQuery,
+        matcher: LineMatcher,
+        globs: GlobFilter,
+        result: SearchResult,
+        deadline: float,
+    ) -> BitMap:
+        """Verify candidates in order until the page is full; the candidates not yet verified."""
+        wanted = query.offset + query.limit
+        for fid in candidates:
+            if result.total >= wanted:  # the page is full
+                rest = candidates.copy()
+                rest.remove_range(0, fid)
+                return rest
+            if time.monotonic() > deadline:
+                result.complete = False
+                break
+            meta = self.store.file_meta(txn, fid)
+            if meta is None or not globs(meta.path):
+                continue
+            data = self.cache.get(txn, self.store, fid)
+            if data is None:
+                continue
+            data = data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data  # as ripgrep
+            lines = matcher.lines(data)
+            result.files += bool(lines)
+            for start, end, number, column in lines:
+                if query.offset <= result.total < wanted:
+                    result.matches.append(_match(meta, data, start, end, number, column, query.context))
+                result.total += 1
+        return BitMap()
+
+    def _count(
+        self, fids: BitMap, matcher: LineMatcher, globs: GlobFilter, globbing: bool, deadline: float
+    ) -> tuple[int, int, bool]:
+        """(matching lines, files, whether every file was counted before the deadline). Many files
+        are counted on every core: inflating a file (zstd) lets go of the GIL."""
+        if len(fids) < PARALLEL_FILES:
+            return self._count_some(fids.to_array(), matcher, globs, globbing, deadline)
+        ids = fids.to_array()
+        chunks = [ids[i : i + COUNT_CHUNK] for i in range(0, len(ids), COUNT_CHUNK)]
+        results = list(
+            _count_pool().map(lambda c: self._count_some(c, matcher, globs, globbing, deadline), chunks)
+        )
+        return sum(r[0] for r in results), sum(r[1] for r in results), all(r[2] for r in results)
+
+    def _count_some(
+        self, fids: Iterable[int], matcher: LineMatcher, globs: GlobFilter, globbing: bool, deadline: float
+    ) -> tuple[int, int, bool]:
+        total = files = 0
+        with self.store.read() as txn:
+            for fid in fids:
+                if time.monotonic() > deadline:
+                    return total, files, False
+                if globbing:
+                    meta = self.store.file_meta(txn, fid)
+                    if meta is None or not globs(meta.path):
+                        continue
+                data = self.cache.get(txn, self.store, fid, keep=False)
+                if data is None:
+                    continue
+                found = matcher.count(data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data)
+                total += found
+                files += found > 0
+        return total, files, True
 
     def scope(self, txn: lmdb.Transaction, query: SearchQuery) -> BitMap:
         """The files a query may look at: those of its repositories (all), of its languages (any)."""
@@ -230,6 +285,12 @@ class Searcher:
                     return BitMap()
             return BitMap.intersection(*parts) if len(parts) > 1 else parts[0]
         return BitMap.union(*(self.candidates(txn, a, segment_ids) for a in plan.args))
+
+
+@functools.cache
+def _count_pool() -> ThreadPoolExecutor:
+    """The threads that count, one per core, shared by every search of the process."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="search-count")
 
 
 def _file_set(txn: lmdb.Transaction, db: lmdb._Database, key: bytes) -> BitMap:

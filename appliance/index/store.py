@@ -68,6 +68,12 @@ def index_dir(data_dir: Path, version: int = SCHEMA_VERSION) -> Path:
     return data_dir / (f"index-v{version}" if version == 1 else f"index.v{version}")
 
 
+def building_dir(data_dir: Path) -> Path:
+    """Where a rebuild for the current format writes, before it is renamed into place."""
+    current = index_dir(data_dir)
+    return current.with_name(current.name + ".building")
+
+
 def index_versions(data_dir: Path) -> dict[int, Path]:
     """Every index folder in the data dir, by format version (`.building` ones left out)."""
     found: dict[int, Path] = {}
@@ -152,6 +158,11 @@ class Store:
         """The store of `data_dir`, shared by every caller in this process (LMDB wants one env per path)."""
         check_not_newer(data_dir)
         if not writable and not index_dir(data_dir).exists() and outdated_index(data_dir) is not None:
+            if building_dir(data_dir).exists():
+                raise UsageError(
+                    f"the index in {data_dir} is being rebuilt for format {SCHEMA_VERSION}; "
+                    "it answers again when the rebuild ends"
+                )
             raise UsageError(
                 f"the index in {data_dir} is of an older format; run `appliance index` (or `serve`) "
                 f"once to rebuild it as format {SCHEMA_VERSION}"

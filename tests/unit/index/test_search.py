@@ -343,3 +343,37 @@ def test_literals_found_without_re2_equal_re2s_lines(lines: list[str], needle: s
         expected = matching_lines(compile_pattern(query), data, False)
         assert matcher.lines(data) == expected
         assert matcher.count(data) == len(expected)
+
+
+@pytest.mark.parametrize(("pattern", "regex"), [(".", True), ("e", False), ("x*", True)])
+def test_a_pattern_matching_almost_everything_pages_at_once_and_counts_when_asked(
+    make: Make, pattern: str, regex: bool
+) -> None:
+    indexed = make({f"d/f{i}.txt": "line one\nthe next\n\nx\n" * 300 for i in range(20)})
+    indexed.index()
+    page = indexed.search(pattern, regex=regex, limit=50, count_seconds=0)
+    assert len(page.matches) == 50 and page.total >= 50 and not page.complete
+    per_file = {".": 900, "e": 600, "x*": 1200}[pattern]  # `x*` matches empty lines too, as rg's does
+    exact = indexed.search(pattern, regex=regex, limit=0)
+    assert (exact.total, exact.files, exact.complete) == (20 * per_file, 20, True)
+
+
+def test_a_one_mebibyte_line_and_a_million_short_lines(make: Make) -> None:
+    long_line = ("word " * 200_000)[: (1 << 20) - 10] + "needle\n"
+    short_lines = "a\n" * 499_999 + "needle\n" + "b\n" * 10  # the walker's 1 MiB limit: 1,000,018 bytes
+    indexed = make({"long.txt": long_line, "short.txt": short_lines[: 1 << 20]})
+    summary = indexed.index()
+    assert summary.indexed == 2, summary.skipped
+    [long_match, short_match] = indexed.search("needle").matches
+    assert (long_match.path, long_match.line, long_match.column) == ("long.txt", 1, len(long_line) - 6)
+    assert (short_match.path, short_match.line) == ("short.txt", 500_000)
+    assert indexed.search("a", limit=0).total == 499_999
+
+
+def test_a_count_over_many_files_runs_on_every_core_and_adds_up(make: Make) -> None:
+    files = {f"{d}/f{i:03}.txt": "one hit\nno\nhit hit\n" for d in ("a", "b") for i in range(200)}
+    indexed = make(files)
+    indexed.index()
+    assert indexed.search("hit", limit=0).total == 800  # 400 files: counted in chunks, in threads
+    assert indexed.search("hit", limit=0, globs=("a/**",)).total == 400
+    assert indexed.search("hit", limit=0, budget_seconds=0).complete is False

@@ -16,6 +16,7 @@ from appliance.index.store import (
     FileMeta,
     RepoInfo,
     Store,
+    building_dir,
     index_dir,
     path_key,
     remove_old_versions,
@@ -204,3 +205,10 @@ def test_the_v1_binary_would_not_touch_a_v2_index(tmp_path: Path) -> None:
     current format's folder must not match that pattern."""
     Store.open(tmp_path, writable=True)
     assert not list(tmp_path.glob("index-v*"))
+
+
+def test_a_reader_during_the_rebuild_is_told_so(tmp_path: Path) -> None:
+    make_v1_index(tmp_path, {"r": "/src/r"})
+    building_dir(tmp_path).mkdir()
+    with pytest.raises(UsageError, match=f"being rebuilt for format {SCHEMA_VERSION}; it answers again"):
+        Store.open(tmp_path)

@@ -97,7 +97,7 @@
       runtimeDeps = ps: with ps; [
         tree-sitter tree-sitter-python tree-sitter-javascript tree-sitter-typescript tree-sitter-go
         tree-sitter-rust tree-sitter-java tree-sitter-c tree-sitter-cpp tree-sitter-ruby tree-sitter-c-sharp
-        lmdb pyroaring numpy google-re2 pathspec rapidfuzz pyyaml jsonschema inotify-simple pluggy
+        lmdb pyroaring numpy google-re2 zstandard pathspec rapidfuzz pyyaml jsonschema inotify-simple pluggy
         mcp starlette hypercorn prometheus-client
       ];
       testDeps = ps: with ps; [ pytest hypothesis pytest-testinfra ];

@@ -43,7 +43,7 @@ def test_alertmanager_is_not_reachable_from_outside(host) -> None:
 def test_data_belongs_to_the_appliance_user(host) -> None:
     data = host.file("/data")
     assert (data.user, data.group, data.mode & 0o007) == ("appliance", "appliance", 0)
-    for name in ("prometheus", "alertmanager", "grafana", "index-v1"):
+    for name in ("prometheus", "alertmanager", "grafana", "index.v2"):
         assert host.file(f"/data/{name}").user == "appliance", name
     tokens = host.file("/data/tokens")
     assert (tokens.user, tokens.mode) == ("appliance", 0o600)

@@ -38,9 +38,12 @@ def test_no_symbols_store_nothing() -> None:
 def test_fields_unknown_to_this_version_are_ignored() -> None:
     """A blob written with a field this version does not know (a later Symbol) still decodes."""
     fields, rows = decode_rows(encode([symbol()]))
-    blob = content.compress(
-        json.dumps({"fields": [*fields, "resolution"], "rows": [rows[0] + ["exact"]]}).encode()
-    )
+    document = {
+        "fields": [*fields, "resolution"],
+        "columns": [*([v] for v in rows[0]), ["exact"]],
+        "relative": [],
+    }
+    blob = content.compress(json.dumps(document).encode())
     assert decode(blob, True) == [symbol()]
 
 

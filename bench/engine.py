@@ -283,8 +283,9 @@ def index_corpus(
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_before = system_busy_seconds()
     started = time.perf_counter()
+    # `python -m` puts the working directory first on sys.path: run the other engine from its checkout
     env = {**os.environ, "PYTHONPATH": str(engine)} if engine else None
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=engine)
     sampler = TreeSampler(proc.pid)
     sampler.start()
     out, _ = proc.communicate()
@@ -472,7 +473,8 @@ def bench_search(
     if args.baseline:
         v1 = [sys.executable, "-m", "appliance", *cli[1:]]
         v1[v1.index("--data") + 1] = str(args.baseline_data)
-        times, _ = timed(lambda: run(v1, env={**os.environ, "PYTHONPATH": str(args.baseline)}),
+        v1_env = {**os.environ, "PYTHONPATH": str(args.baseline)}
+        times, _ = timed(lambda: run(v1, cwd=args.baseline, env=v1_env),
                          args.slow_reps if common else args.cli_reps)
         out["v1_count_cli"] = summarize(times)
 

@@ -28,7 +28,7 @@ from appliance.plugins.config import PluginsConfig, check_schema, resolve
 from appliance.plugins.discovery import PLUGIN_MODULE, Candidate, is_temporary
 from appliance.plugins.golden import check
 from appliance.plugins.hooks import HookSpec
-from appliance.plugins.manifest import Manifest, load_manifest, parse_manifest
+from appliance.plugins.manifest import Manifest, load_manifest, parse_manifest, read_text
 from appliance.plugins.modules import LoadedCode, load_code
 from appliance.plugins.tools import IndexAccess, NoIndex, ToolDefinition, check_tools
 
@@ -37,13 +37,7 @@ log = logging.getLogger(__name__)
 
 
 def read_language_spec(manifest: Manifest) -> LanguageSpec:
-    query_path = manifest.folder / manifest.queries
-    try:
-        query_source = query_path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise PluginError(f"{query_path}: cannot read the tags query: {e.strerror}") from e
-    except UnicodeDecodeError as e:
-        raise PluginError(f"{query_path}: the tags query is not UTF-8 text") from e
+    query_source = read_text(manifest.folder / manifest.queries, "the tags query")
     lib = manifest.folder / "lib"
     return LanguageSpec(manifest, query_source, str(lib) if lib.is_dir() else "")
 

@@ -53,14 +53,19 @@ def schema() -> dict[str, Any]:
     return data
 
 
+def read_text(path: Path, what: str = "") -> str:
+    """A plugin file's text, or a PluginError naming the file (and `what` it is) and why not."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise PluginError(f"{path}: cannot read{what and ' ' + what}: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise PluginError(f"{path}: {what + ' is ' if what else ''}not UTF-8 text") from e
+
+
 def load_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST_NAME
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise PluginError(f"{path}: cannot read: {e.strerror}") from e
-    except UnicodeDecodeError as e:
-        raise PluginError(f"{path}: not UTF-8 text") from e
+    text = read_text(path)
     try:
         data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as e:
